@@ -1,0 +1,145 @@
+# hakeep: top-level build. GNU make, C++20, g++ 12 (Debian 12).
+#
+#   make            build common/, the four binaries and the unit tests
+#   make deps       apt-get every build, test and demo dependency
+#   make check      deps, build, then every suite (unit, netns, uml)
+#   make demo       the main job: daemons in a lab, then `hactl status`
+#   make asan       the unit tests under AddressSanitizer + UBSan
+#   make install    honours DESTDIR and PREFIX
+#   make clean
+
+VERSION    ?= 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+CXX       ?= g++
+BUILD     ?= build
+PKGS      := protobuf-lite libseccomp libcap libnl-3.0 libnl-genl-3.0 libnl-route-3.0 openssl
+
+WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wformat=2 -Wconversion -Wno-sign-conversion
+HARDENING := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+             -fcf-protection -fPIE
+LDHARDEN  := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+OPT       ?= -O2 -g
+SANITIZE  ?=
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS  += -I. -isystem $(BUILD)/gen -DHAKEEP_VERSION='"$(VERSION)"'
+CXXFLAGS  += -std=c++20 $(OPT) $(WARNINGS) $(HARDENING) $(SANITIZE) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS   += $(LDHARDEN) $(SANITIZE)
+LDLIBS    += $(PKG_LIBS)
+
+PROTO_SRC := common/proto/hakeep.proto
+PROTO_CC  := $(BUILD)/gen/common/proto/hakeep.pb.cc
+PROTO_H   := $(BUILD)/gen/common/proto/hakeep.pb.h
+
+COMMON_SRC := $(wildcard common/*.cc)
+COMMON_OBJ := $(COMMON_SRC:%.cc=$(BUILD)/%.o) $(BUILD)/gen/common/proto/hakeep.pb.o
+COMMON_LIB := $(BUILD)/libhakeep-common.a
+
+DAEMONS  := vrrpd ipvsd checkd
+BINARIES := $(DAEMONS) hactl
+define binary_objs
+$(patsubst %.cc,$(BUILD)/%.o,$(wildcard $(1)/*.cc))
+endef
+
+UNIT_SRC := $(wildcard tests/unit/*.cc)
+# Unit tests link every daemon's code except its main.cc, so that pure parts
+# (packet parsers, state machines, seccomp lists) are tested where they live.
+DAEMON_LIB_OBJ := $(foreach d,$(BINARIES),$(filter-out $(BUILD)/$(d)/main.o,$(call binary_objs,$(d))))
+UNIT_BIN := $(BUILD)/tests/unit/unit_tests
+
+.PHONY: all deps check check-unit check-netns check-uml demo asan install clean bench
+
+all: $(addprefix $(BUILD)/bin/,$(BINARIES)) $(UNIT_BIN)
+
+$(PROTO_CC) $(PROTO_H): $(PROTO_SRC)
+	@mkdir -p $(BUILD)/gen
+	protoc --cpp_out=$(BUILD)/gen $<
+
+# Everything that includes the generated header waits for it.
+$(COMMON_OBJ) $(DAEMON_LIB_OBJ) $(foreach b,$(BINARIES),$(call binary_objs,$(b))) \
+  $(UNIT_SRC:%.cc=$(BUILD)/%.o): | $(PROTO_H)
+
+# Generated code is not ours to fix; it still gets the hardening flags.
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) -std=c++20 $(OPT) $(HARDENING) $(SANITIZE) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(COMMON_LIB): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $$(call binary_objs,%) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $(call binary_objs,$*) $(COMMON_LIB) $(LDLIBS)
+
+$(UNIT_BIN): $(UNIT_SRC:%.cc=$(BUILD)/%.o) $(DAEMON_LIB_OBJ) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+# ---------------------------------------------------------------- deps
+DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \
+  libseccomp-dev libcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
+  libssl-dev libcriterion-dev iproute2 keepalived ipvsadm user-mode-linux kmod \
+  tshark python3 procps iputils-ping busybox mandoc passwd
+
+deps:
+	@if dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES) 2>/dev/null | grep -qv 'install ok installed' \
+	   || [ $$(dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES) 2>/dev/null | wc -l) -ne $(words $(DEB_PACKAGES)) ]; then \
+	  echo "deps: installing $(DEB_PACKAGES)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PACKAGES); \
+	else echo "deps: all present"; fi
+
+# ---------------------------------------------------------------- tests
+check: deps
+	$(MAKE) all
+	$(MAKE) check-unit
+	$(MAKE) check-netns
+	$(MAKE) check-uml
+
+check-unit: $(UNIT_BIN)
+	$(UNIT_BIN) --jobs 2
+
+check-netns: all
+	tests/netns/run $(BUILD)/bin
+
+check-uml: all
+	tests/uml/run $(BUILD)/bin
+
+asan:
+	$(MAKE) BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	  SANITIZE='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/tests/unit/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/tests/unit/unit_tests --jobs 2
+
+bench: all
+	@for b in tests/bench/*.sh; do [ -x "$$b" ] && "$$b" $(BUILD)/bin; done; true
+
+# ---------------------------------------------------------------- demo
+demo: deps
+	$(MAKE) all
+	tests/demo/run $(BUILD)/bin
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/hakeep
+	install -m 0755 $(addprefix $(BUILD)/bin/,$(BINARIES)) $(DESTDIR)$(SBINDIR)/
+	for p in man/*.[578]; do install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/; done
+	for c in conf/*.conf; do [ -e $(DESTDIR)$(SYSCONFDIR)/hakeep/$${c##*/} ] || \
+	  install -m 0640 $$c $(DESTDIR)$(SYSCONFDIR)/hakeep/; done
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

@@ -1,0 +1,45 @@
+#include "checkd/checkd.h"
+
+namespace hakeep::checkd {
+
+const DaemonSpec& checkd_spec() {
+    static const DaemonSpec spec{"checkd", proto::DAEMON_CHECKD, "hakeep-check", {},
+                                 &checkd_syscalls()};
+    return spec;
+}
+
+void Checkd::load_config(const std::string& path) {
+    config::DiskFileSource files;
+    config_ = load_checkd_config(path, files);
+}
+
+proto::Envelope Checkd::snapshot() const {
+    proto::Envelope envelope;
+    proto::CheckSnapshot& snapshot = *envelope.mutable_check_snapshot();
+    snapshot.set_generation(generation_);
+    // No checker runs yet: every check is reported down until it has run,
+    // so that nothing is trusted before it was checked.
+    for (const CheckConfig& check : config_.checks) {
+        proto::CheckState& state = *snapshot.add_checks();
+        state.set_name(check.name);
+        state.set_up(false);
+        state.set_reason("not checked yet");
+    }
+    return envelope;
+}
+
+void Checkd::start(DaemonContext& context) {
+    generation_ = static_cast<std::uint64_t>(unix_time_ms());
+    for (const char* peer : {"vrrpd", "ipvsd"})
+        context.add_peer(peer).on_connect([this](ipc::PeerLink& link) { link.send(snapshot()); });
+}
+
+void Checkd::fill_status(proto::StatusReply& reply) const {
+    std::size_t scripts = 0;
+    for (const CheckConfig& check : config_.checks) scripts += check.is_vrrp_script ? 1 : 0;
+    auto& summary = *reply.mutable_config_summary();
+    summary["checks"] = std::to_string(config_.checks.size() - scripts);
+    summary["vrrp_scripts"] = std::to_string(scripts);
+}
+
+}  // namespace hakeep::checkd

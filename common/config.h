@@ -1,0 +1,149 @@
+// keepalived's block syntax: one lexer, one parser, a keyword table per daemon.
+//
+// Shape of a file:
+//     keyword arg arg ... [ { statements } ]
+//     # and ! start a comment at the start of a token, "quoted strings" keep spaces,
+//     include GLOB  (relative to the including file's folder)
+//
+// A statement normally ends at the end of its line, but several statements may
+// share a line when the keyword table bounds their arity, as in
+//     real_server 203.0.113.11 8080 { weight 3  track_check web1 }
+// A block whose schema is a *list* (virtual_ipaddress, track_script, ...) takes
+// every line inside it as one entry, whatever its first word.
+//
+// Parsing is pure: bytes (and the files `include` names) in, a tree of
+// ConfigNode with source locations out, or a ConfigError whose what() is
+// "FILE:LINE:COL: message". Turning nodes into typed settings is each daemon's
+// job, with the value helpers below so that every error names its place.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hakeep::config {
+
+struct SourceLocation {
+    std::string file;
+    int line = 0;    // 1-based
+    int column = 0;  // 1-based, in bytes
+    std::string to_string() const;  // "FILE:LINE:COL"
+};
+
+class ConfigError : public std::runtime_error {
+public:
+    ConfigError(const SourceLocation& where, const std::string& message);
+    const SourceLocation& where() const { return where_; }
+    const std::string& message() const { return message_; }
+
+private:
+    SourceLocation where_;
+    std::string message_;
+};
+
+struct Word {
+    std::string text;
+    SourceLocation where;
+    bool quoted = false;
+};
+
+struct ConfigNode {
+    Word keyword;                     // for a list entry: its first word
+    std::vector<Word> args;           // words after the keyword
+    std::vector<ConfigNode> children; // statements (or entries) of its block
+    bool has_block = false;
+
+    const SourceLocation& where() const { return keyword.where; }
+
+    // Value helpers: each throws ConfigError at the offending word.
+    const Word& arg(std::size_t index) const;  // "missing value for 'KEYWORD'"
+    std::string string_arg(std::size_t index = 0) const;
+    std::int64_t int_arg(std::size_t index, std::int64_t min, std::int64_t max) const;
+    // A decimal with up to `decimals` fraction digits, returned scaled by
+    // 10^decimals (advert_int 0.01 -> 1 with decimals = 2): no float rounding.
+    std::int64_t fixed_arg(std::size_t index, int decimals, std::int64_t min_scaled,
+                           std::int64_t max_scaled) const;
+    bool bool_arg(std::size_t index) const;  // on/off, true/false, yes/no, 1/0
+    std::string choice_arg(std::size_t index, const std::vector<std::string>& allowed) const;
+
+    // Children with this keyword, in order.
+    std::vector<const ConfigNode*> find_all(std::string_view keyword) const;
+    const ConfigNode* find(std::string_view keyword) const;  // last one wins
+};
+
+struct Schema;
+
+enum class BlockKind {
+    none,      // no block allowed
+    optional,  // a block may follow
+    required,  // a block must follow: "'KEYWORD' needs a { block }"
+};
+
+constexpr int unbounded = -1;
+
+struct KeywordSpec {
+    int min_args = 0;
+    int max_args = 0;  // or `unbounded`: every word to the end of the line,
+                       // stopping early at a word that is a keyword of the block
+    BlockKind block = BlockKind::none;
+    // The block's statements. Null with a block means a list block: each line
+    // inside is one entry (keyword = first word, args = the rest), unchecked.
+    const Schema* children = nullptr;
+    bool repeatable = true;  // false: a second occurrence is an error
+};
+
+struct Schema {
+    std::map<std::string, KeywordSpec, std::less<>> keywords;
+    // Accept and keep unknown keywords (with their words to end of line and an
+    // optional block) instead of "unknown keyword". For keepalived blocks we
+    // parse but do not implement yet, never for hakeep's own.
+    bool allow_unknown = false;
+};
+
+// Reads files for the parser; tests inject an in-memory one. expand() turns an
+// include pattern (already made absolute) into the matching paths, sorted.
+class FileSource {
+public:
+    virtual ~FileSource() = default;
+    virtual std::optional<std::string> read(const std::string& path) = 0;
+    virtual std::vector<std::string> expand(const std::string& pattern) = 0;
+    // Why the last read() returned nothing, for the error message; a fake that
+    // only knows "absent" can keep the default.
+    virtual std::string last_error() const { return "No such file or directory"; }
+};
+
+// Reads at most a little over the parser's 64 MiB bound, so that pointing an
+// include at /dev/zero ends in an error rather than exhausting memory.
+class DiskFileSource final : public FileSource {
+public:
+    std::optional<std::string> read(const std::string& path) override;
+    // glob(3), byte-order sorted; directories are skipped, as keepalived does.
+    std::vector<std::string> expand(const std::string& pattern) override;
+    std::string last_error() const override { return last_error_; }
+
+private:
+    std::string last_error_;  // strerror of the last failed read()
+};
+
+struct ParsedConfig {
+    std::vector<ConfigNode> statements;  // top level
+    std::vector<std::string> files;      // every file read, in order
+};
+
+// Parses `path` and its includes against `schema`. Throws ConfigError.
+// An include of a literal path that does not exist is an error; a pattern with
+// wildcards that matches nothing is not (keepalived's behaviour). Include depth
+// is limited to 16 so a loop is an error, not a hang.
+ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSource& files);
+
+// Parses `text` as if read from `name` (includes resolved through `files`).
+ParsedConfig parse_text(const std::string& name, std::string_view text, const Schema& schema,
+                        FileSource& files);
+
+}  // namespace hakeep::config

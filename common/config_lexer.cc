@@ -1,0 +1,117 @@
+#include "common/config_lexer.h"
+
+#include <utility>
+
+namespace hakeep::config {
+
+namespace {
+
+bool is_blank(char c) {
+    // A lone '\r' is blank too, so stray carriage returns cannot glue to words.
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool ends_word(char c) { return is_blank(c) || c == '{' || c == '}'; }
+
+}  // namespace
+
+Lexer::Lexer(std::string file, std::string_view text) : file_(std::move(file)), text_(text) {}
+
+const Token* Lexer::peek() {
+    if (!scanned_) {
+        lookahead_ = scan();
+        scanned_ = true;
+    }
+    return lookahead_ ? &*lookahead_ : nullptr;
+}
+
+Token Lexer::next() {
+    peek();
+    Token token = std::move(*lookahead_);
+    lookahead_.reset();
+    scanned_ = false;
+    return token;
+}
+
+SourceLocation Lexer::location(std::size_t column) const {
+    return SourceLocation{file_, line_number_, static_cast<int>(column) + 1};
+}
+
+bool Lexer::next_line() {
+    if (next_line_start_ == std::string_view::npos) return false;
+    const std::size_t newline = text_.find('\n', next_line_start_);
+    if (newline == std::string_view::npos) {
+        line_ = text_.substr(next_line_start_);
+        next_line_start_ = std::string_view::npos;
+    } else {
+        line_ = text_.substr(next_line_start_, newline - next_line_start_);
+        next_line_start_ = newline + 1;
+    }
+    if (!line_.empty() && line_.back() == '\r') line_.remove_suffix(1);
+    ++line_number_;
+    column_ = 0;
+    line_has_token_ = false;
+
+    if (line_.size() > max_line_bytes) throw ConfigError(location(max_line_bytes), "line too long");
+    // A NUL would silently truncate the word when it reaches a C API later.
+    if (const std::size_t nul = line_.find('\0'); nul != std::string_view::npos)
+        throw ConfigError(location(nul), "unexpected NUL byte");
+    return true;
+}
+
+Token Lexer::make_token(TokenKind kind, std::string text, std::size_t column, bool quoted) {
+    Token token{kind, Word{std::move(text), location(column), quoted}, !line_has_token_};
+    line_has_token_ = true;
+    return token;
+}
+
+Token Lexer::scan_quoted() {
+    const std::size_t start = column_++;
+    std::string text;
+    while (column_ < line_.size()) {
+        const char c = line_[column_];
+        const bool escape = c == '\\' && column_ + 1 < line_.size() &&
+                            (line_[column_ + 1] == '"' || line_[column_ + 1] == '\\');
+        if (escape) {
+            text += line_[column_ + 1];
+            column_ += 2;
+            continue;
+        }
+        ++column_;
+        if (c == '"') return make_token(TokenKind::word, std::move(text), start, true);
+        // Any other backslash is kept, so "\d+" reaches a regex as written.
+        text += c;
+    }
+    throw ConfigError(location(start), "unterminated quoted string");
+}
+
+Token Lexer::scan_word() {
+    const std::size_t start = column_;
+    while (column_ < line_.size() && !ends_word(line_[column_])) ++column_;
+    return make_token(TokenKind::word, std::string(line_.substr(start, column_ - start)), start,
+                      false);
+}
+
+std::optional<Token> Lexer::scan() {
+    for (;;) {
+        while (column_ < line_.size() && is_blank(line_[column_])) ++column_;
+        if (column_ >= line_.size()) {
+            if (!next_line()) return std::nullopt;
+            continue;
+        }
+        const char c = line_[column_];
+        if (c == '#' || c == '!') {
+            column_ = line_.size();
+            continue;
+        }
+        if (c == '{' || c == '}') {
+            const std::size_t start = column_++;
+            return make_token(c == '{' ? TokenKind::open_brace : TokenKind::close_brace,
+                              std::string(1, c), start, false);
+        }
+        if (c == '"') return scan_quoted();
+        return scan_word();
+    }
+}
+
+}  // namespace hakeep::config

@@ -1,0 +1,197 @@
+#include "common/daemon.h"
+
+#include <grp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "common/config.h"
+#include "common/log.h"
+
+namespace hakeep {
+namespace {
+
+constexpr mode_t socket_dir_mode = 0750;
+constexpr mode_t socket_mode = 0660;
+
+proto::Daemon peer_id(const std::string& name) {
+    if (name == "vrrpd") return proto::DAEMON_VRRPD;
+    if (name == "ipvsd") return proto::DAEMON_IPVSD;
+    if (name == "checkd") return proto::DAEMON_CHECKD;
+    return proto::DAEMON_UNSPECIFIED;
+}
+
+// The socket directory is shared by the daemons: root-owned, group `hakeep`
+// (readers) where that group exists, else the daemon account's own group.
+void prepare_socket_dir(const std::string& dir, gid_t group) {
+    if (mkdir(dir.c_str(), socket_dir_mode) != 0 && errno != EEXIST)
+        throw std::runtime_error("cannot create " + dir + ": " + std::strerror(errno));
+    struct stat info{};
+    if (stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+        throw std::runtime_error(dir + " is not a directory");
+    // Only a directory we own is adjusted; an operator's own choice is respected.
+    if (geteuid() == 0 && info.st_uid == 0) {
+        if (chown(dir.c_str(), 0, group) != 0 || chmod(dir.c_str(), socket_dir_mode) != 0)
+            throw std::runtime_error("cannot set owner and mode of " + dir + ": " +
+                                     std::strerror(errno));
+    }
+}
+
+struct Runtime {
+    const DaemonSpec& spec;
+    const DaemonOptions& options;
+    Daemon& daemon;
+    const sandbox::Account& account;
+    TimePoint started;
+    long long config_loaded_unix_ms = 0;
+};
+
+void answer_status(const Runtime& runtime, const DaemonContext& context, ipc::Connection& to) {
+    proto::Envelope envelope;
+    proto::StatusReply& reply = *envelope.mutable_status_reply();
+    reply.set_daemon(runtime.spec.id);
+    reply.set_pid(static_cast<std::uint32_t>(getpid()));
+    reply.set_version(HAKEEP_VERSION);
+    reply.set_uptime_ms(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(context.loop.now() - runtime.started)
+            .count()));
+    reply.set_config_file(runtime.options.config_file);
+    reply.set_config_loaded_unix_ms(static_cast<std::uint64_t>(runtime.config_loaded_unix_ms));
+    reply.set_user(runtime.account.name);
+    for (const auto& link : context.peers) {
+        proto::PeerStatus& peer = *reply.add_peers();
+        peer.set_peer(peer_id(link->peer_name()));
+        peer.set_connected(link->connected());
+        peer.set_since_unix_ms(static_cast<std::uint64_t>(link->changed_unix_ms()));
+    }
+    runtime.daemon.fill_status(reply);
+    to.send(envelope);
+}
+
+void reload(Runtime& runtime, DaemonContext& context, std::vector<std::string>* changes) {
+    runtime.daemon.load_config(runtime.options.config_file);  // throws: nothing changed
+    runtime.config_loaded_unix_ms = unix_time_ms();
+    runtime.daemon.config_reloaded(context);
+    HK_LOG_NOTICE("configuration reloaded from %s", runtime.options.config_file.c_str());
+    if (changes) changes->push_back("reloaded " + runtime.options.config_file);
+}
+
+}  // namespace
+
+std::string DaemonContext::socket_path(const std::string& daemon_name) const {
+    return options.socket_dir + "/" + daemon_name + ".sock";
+}
+
+ipc::PeerLink& DaemonContext::add_peer(const std::string& daemon_name) {
+    peers.push_back(std::make_unique<ipc::PeerLink>(loop, daemon_name, socket_path(daemon_name)));
+    return *peers.back();
+}
+
+int run_daemon(const DaemonSpec& spec, Daemon& daemon, int argc, char** argv) {
+    auto parsed = parse_daemon_command_line(spec.name, argc, argv);
+    if (auto* exit = std::get_if<CommandLineExit>(&parsed)) {
+        std::fputs(exit->output.c_str(), exit->status == 0 ? stdout : stderr);
+        return exit->status;
+    }
+    const DaemonOptions& options = std::get<DaemonOptions>(parsed);
+    log::init(spec.name, options.use_syslog, options.verbose);
+
+    // 1. configuration
+    try {
+        daemon.load_config(options.config_file);
+    } catch (const config::ConfigError& error) {
+        std::fprintf(stderr, "%s\n", error.what());
+        return 2;
+    }
+    if (options.check_only) {
+        std::printf("%s: configuration %s is valid\n", spec.name.c_str(),
+                    options.config_file.c_str());
+        return 0;
+    }
+    const std::string user = options.user.value_or(spec.default_user);
+    std::optional<sandbox::Account> account = sandbox::lookup_account(user);
+    if (!account) {
+        std::fprintf(stderr, "%s: no such account '%s' (--user; create it, or name another)\n",
+                     spec.name.c_str(), user.c_str());
+        return 2;
+    }
+
+    try {
+        SystemClock clock;
+        EventLoop loop(clock);
+        Runtime runtime{spec, options, daemon, *account, loop.now(), unix_time_ms()};
+
+        // 2. privileged resources and the control socket
+        const ipc::RoleAccounts accounts = ipc::resolve_accounts(daemon.account_names());
+        const gid_t socket_group = accounts.reader_group.value_or(account->gid);
+        prepare_socket_dir(options.socket_dir, socket_group);
+        UniqueFd listening = ipc::Server::listen(options.socket_dir + "/" + spec.name + ".sock",
+                                                 socket_mode, account->uid, socket_group);
+        ipc::Server server(loop, std::move(listening), accounts, spec.name);
+        std::vector<std::unique_ptr<ipc::PeerLink>> peers;
+        DaemonContext context{spec, options, loop, server, peers};
+        daemon.open_privileged(context);
+
+        // Handlers and signals first: signalfd is not in the allow-list.
+        server.handle(ipc::Body::kStatusRequest,
+                      [&](ipc::Connection& from, const proto::Envelope&) {
+                          answer_status(runtime, context, from);
+                      });
+        server.handle(ipc::Body::kReload, [&](ipc::Connection& from, const proto::Envelope&) {
+            proto::Envelope reply;
+            proto::CommandReply& outcome = *reply.mutable_command_reply();
+            std::vector<std::string> changes;
+            try {
+                reload(runtime, context, &changes);
+                outcome.set_ok(true);
+                outcome.set_message(spec.name + ": configuration reloaded");
+            } catch (const config::ConfigError& error) {
+                outcome.set_ok(false);
+                outcome.set_message(std::string(error.what()) + " (running configuration kept)");
+            }
+            for (const std::string& change : changes) outcome.add_changes(change);
+            from.send(reply);
+        });
+        loop.on_signal(SIGHUP, [&] {
+            try {
+                reload(runtime, context, nullptr);
+            } catch (const config::ConfigError& error) {
+                HK_LOG_ERROR("reload failed, running configuration kept: %s", error.what());
+            }
+        });
+        auto stop = [&] {
+            HK_LOG_NOTICE("stopping");
+            daemon.stop(context);
+            loop.stop();
+        };
+        loop.on_signal(SIGTERM, stop);
+        loop.on_signal(SIGINT, stop);
+        loop.on_signal(SIGPIPE, [] {});
+        // 3 and 4. privileges and sandbox
+        sandbox::Policy policy;
+        policy.account = *account;
+        policy.capabilities = spec.capabilities;
+        policy.syscalls = sandbox::runtime_syscalls();
+        policy.syscalls.insert(policy.syscalls.end(), spec.syscalls->begin(), spec.syscalls->end());
+        policy.seccomp_log = options.seccomp_log;
+        sandbox::enter(policy);
+
+        // 5. the loop
+        daemon.start(context);
+        for (auto& link : peers) link->start();
+        HK_LOG_NOTICE("%s %s running as %s, control socket %s", spec.name.c_str(),
+                      HAKEEP_VERSION, account->name.c_str(),
+                      context.socket_path(spec.name).c_str());
+        loop.run();
+        return 0;
+    } catch (const std::exception& error) {
+        HK_LOG_ERROR("%s", error.what());
+        return 1;
+    }
+}
+
+}  // namespace hakeep

@@ -1,0 +1,162 @@
+#include "common/ipc_server.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "common/log.h"
+
+namespace hakeep::ipc {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+sockaddr_un unix_address(const std::string& path) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof address.sun_path) {
+        errno = ENAMETOOLONG;
+        fail("socket path " + path);
+    }
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    return address;
+}
+
+}  // namespace
+
+UniqueFd Server::listen(const std::string& path, mode_t mode, std::optional<uid_t> owner,
+                        std::optional<gid_t> group) {
+    const sockaddr_un address = unix_address(path);
+    struct stat existing{};
+    if (lstat(path.c_str(), &existing) == 0) {
+        if (!S_ISSOCK(existing.st_mode)) {
+            errno = EEXIST;
+            fail(path + " exists and is not a socket");
+        }
+        // Another instance still answering owns it; only a dead socket is replaced.
+        UniqueFd probe(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+        if (probe && connect(probe.get(), reinterpret_cast<const sockaddr*>(&address),
+                             sizeof address) == 0) {
+            errno = EADDRINUSE;
+            fail(path + " is in use by a running daemon");
+        }
+        unlink(path.c_str());
+    }
+    UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) fail("socket");
+    // Created with no access for anyone; opened up only once owner and mode are right.
+    const mode_t previous = umask(0777);
+    const int bound = bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    umask(previous);
+    if (bound != 0) fail("bind " + path);
+    if (chown(path.c_str(), owner.value_or(static_cast<uid_t>(-1)),
+              group.value_or(static_cast<gid_t>(-1))) != 0)
+        fail("chown " + path);
+    if (chmod(path.c_str(), mode) != 0) fail("chmod " + path);
+    if (::listen(fd.get(), 16) != 0) fail("listen " + path);
+    return fd;
+}
+
+Server::Server(EventLoop& loop, UniqueFd listening, RoleAccounts accounts, std::string daemon_name)
+    : loop_(loop),
+      listening_(std::move(listening)),
+      accounts_(accounts),
+      daemon_name_(std::move(daemon_name)) {
+    loop_.watch(listening_.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
+}
+
+Server::~Server() {
+    connections_.clear();
+    if (listening_) loop_.unwatch(listening_.get());
+}
+
+void Server::handle(Body body, Handler handler) { handlers_[body] = std::move(handler); }
+
+void Server::accept_all() {
+    for (;;) {
+        UniqueFd fd(accept4(listening_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            return;  // EAGAIN, or out of descriptors: the rest wait for the next wake-up
+        }
+        PeerCredentials peer = peer_credentials(fd.get());
+        const RoleSet roles = roles_of(peer, accounts_);
+        if (connections_.size() >= max_connections) {
+            ++counters_.refused_too_many;
+            continue;  // closed by UniqueFd: a flood cannot exhaust us
+        }
+        ++counters_.accepted;
+        const std::string label = daemon_name_ + ": peer pid " + std::to_string(peer.pid) +
+                                  " uid " + std::to_string(peer.uid);
+        auto connection = std::make_unique<Connection>(loop_, std::move(fd), std::move(peer),
+                                                       roles, label);
+        Connection& added = *connection;
+        connections_[added.id()] = std::move(connection);
+        added.set_handlers(
+            [this](Connection& from, const proto::Envelope& envelope) { dispatch(from, envelope); },
+            [this](Connection& from, const std::string& reason) { on_malformed(from, reason); },
+            [this](Connection& from) { forget(from); });
+        HK_LOG_DEBUG("%s connected (roles %s)", added.label().c_str(),
+                     role_names(added.roles()).c_str());
+        if (on_connect_) on_connect_(added);
+    }
+}
+
+void Server::dispatch(Connection& connection, const proto::Envelope& envelope) {
+    ++counters_.messages;
+    const Body body = envelope.body_case();
+    const std::string name(message_name(body));
+    if (!may_send(connection.roles(), body)) {
+        ++counters_.refused_forbidden;
+        HK_LOG_WARNING("%s (roles %s) may not send %s: refused, connection closed",
+                       connection.label().c_str(), role_names(connection.roles()).c_str(),
+                       name.c_str());
+        connection.refuse(proto::ErrorReply::CODE_FORBIDDEN,
+                          "permission denied: " + name + " needs a role this account (uid " +
+                              std::to_string(connection.peer().uid) + ", roles " +
+                              role_names(connection.roles()) + ") does not have");
+        return;
+    }
+    auto handler = handlers_.find(body);
+    if (handler == handlers_.end()) {
+        ++counters_.refused_unsupported;
+        HK_LOG_WARNING("%s sent %s, which %s does not take: refused", connection.label().c_str(),
+                       name.c_str(), daemon_name_.c_str());
+        connection.refuse(proto::ErrorReply::CODE_UNSUPPORTED,
+                          daemon_name_ + " does not take " + name);
+        return;
+    }
+    handler->second(connection, envelope);
+}
+
+void Server::on_malformed(Connection& connection, const std::string& reason) {
+    ++counters_.refused_malformed;
+    HK_LOG_WARNING("%s: %s: refused, connection closed", connection.label().c_str(),
+                   reason.c_str());
+    connection.refuse(proto::ErrorReply::CODE_MALFORMED, reason);
+}
+
+void Server::forget(Connection& connection) {
+    // Not destroyed here: we are inside one of its own callbacks.
+    const std::uint64_t id = connection.id();
+    std::weak_ptr<Server*> self = self_;
+    loop_.schedule(Duration::zero(), [self, id] {
+        if (auto server = self.lock()) (*server)->connections_.erase(id);
+    });
+}
+
+std::size_t Server::broadcast(RoleSet roles, const proto::Envelope& envelope) {
+    std::size_t sent = 0;
+    for (auto& [id, connection] : connections_)
+        if (connection->open() && (connection->roles() & roles) != 0 && connection->send(envelope))
+            ++sent;
+    return sent;
+}
+
+}  // namespace hakeep::ipc

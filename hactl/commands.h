@@ -1,0 +1,11 @@
+// hactl's commands; each prints its result and returns the exit status.
+#pragma once
+
+#include "hactl/options.h"
+
+namespace hakeep::hactl {
+
+int command_status(const Options& options);
+int command_reload(const Options& options);
+
+}  // namespace hakeep::hactl

@@ -1,0 +1,50 @@
+#include "hactl/options.h"
+
+#include <string_view>
+
+namespace hakeep::hactl {
+namespace {
+
+const char* const usage_text =
+    "usage: hactl [--socket-dir DIR] [--json] COMMAND [ARGS]\n"
+    "commands:\n"
+    "  status            each daemon: reachable, pid, version, uptime, configuration\n"
+    "  reload [DAEMON]   reload vrrpd, ipvsd, checkd (default: all three)\n"
+    "options:\n"
+    "  --socket-dir DIR  the daemons' sockets (default /run/hakeep)\n"
+    "  --json            one JSON object instead of a table\n"
+    "exit status: 0 ok, 1 a daemon unreachable or refused, 2 usage error\n";
+
+}  // namespace
+
+std::variant<Options, UsageExit> parse_options(int argc, char** argv) {
+    Options options;
+    auto bad = [](const std::string& message) {
+        return UsageExit{2, "hactl: " + message + "\n" + usage_text};
+    };
+    for (int index = 1; index < argc; ++index) {
+        const std::string_view arg = argv[index];
+        if (!options.command.empty()) {
+            options.args.emplace_back(arg);
+        } else if (arg == "--json") {
+            options.json = true;
+        } else if (arg == "--socket-dir") {
+            if (index + 1 >= argc) return bad("--socket-dir needs a directory");
+            options.socket_dir = argv[++index];
+        } else if (arg.starts_with("--socket-dir=")) {
+            options.socket_dir = std::string(arg.substr(13));
+        } else if (arg == "-h" || arg == "--help") {
+            return UsageExit{0, usage_text};
+        } else if (arg == "--version") {
+            return UsageExit{0, "hactl (hakeep) " HAKEEP_VERSION "\n"};
+        } else if (arg.starts_with("-")) {
+            return bad("unknown option '" + std::string(arg) + "'");
+        } else {
+            options.command = std::string(arg);
+        }
+    }
+    if (options.command.empty()) return bad("no command");
+    return options;
+}
+
+}  // namespace hakeep::hactl

@@ -1,0 +1,70 @@
+#include "hactl/query.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/ipc_client.h"
+#include "hactl/sandbox.h"
+
+namespace hakeep::hactl {
+
+std::vector<Link> connect_all(const std::string& socket_dir,
+                              const std::vector<std::string>& daemons) {
+    std::vector<Link> links;
+    for (const std::string& daemon : daemons) {
+        Link link{daemon, socket_dir + "/" + daemon + ".sock", ipc::connect_unix(socket_dir + "/" + daemon + ".sock"), 0};
+        if (!link.fd) link.connect_error = errno;
+        links.push_back(std::move(link));
+    }
+    return links;
+}
+
+void confine() {
+    sandbox::Policy policy;
+    policy.syscalls = sandbox::runtime_syscalls();
+    policy.syscalls.insert(policy.syscalls.end(), hactl_syscalls().begin(), hactl_syscalls().end());
+    try {
+        sandbox::enter(policy);
+    } catch (const sandbox::SandboxError& error) {
+        std::fprintf(stderr, "hactl: %s\n", error.what());
+        std::exit(1);
+    }
+}
+
+Answer ask(const Link& link, const proto::Envelope& request) {
+    Answer answer;
+    if (!link.fd) {
+        switch (link.connect_error) {
+        case ENOENT:
+        case ECONNREFUSED:
+            answer.problem = link.daemon + " is not running (nothing listens on " + link.path +
+                             "; start it, e.g. systemctl start hakeep-" + link.daemon + ")";
+            break;
+        case EACCES:
+        case EPERM:
+            answer.problem = "permission denied on " + link.path + " (uid " +
+                             std::to_string(getuid()) +
+                             "): join group 'hakeep' to read state, 'hakeep-admin' to change it";
+            break;
+        default:
+            answer.problem = link.daemon + ": cannot connect to " + link.path + ": " +
+                             std::strerror(link.connect_error);
+        }
+        return answer;
+    }
+    ipc::Exchange exchange = ipc::exchange(link.fd.get(), request, std::chrono::milliseconds(2000));
+    if (exchange.reply && exchange.reply->has_error_reply()) {
+        answer.problem = link.daemon + " refused: " + exchange.reply->error_reply().message();
+    } else if (exchange.reply) {
+        answer.reply = std::move(exchange.reply);
+    } else {
+        answer.problem = link.daemon + ": " + exchange.error + " (" + link.path + ")";
+    }
+    return answer;
+}
+
+}  // namespace hakeep::hactl

@@ -1,0 +1,36 @@
+// Talking to the daemons, with failures explained for an operator: what is
+// wrong and what to do about it. hactl connects first, then sandboxes itself
+// (confine()), then exchanges messages: root's hactl needs no capability
+// once its sockets are open.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/proto/hakeep.pb.h"
+#include "common/unique_fd.h"
+
+namespace hakeep::hactl {
+
+inline constexpr const char* daemon_names[] = {"vrrpd", "ipvsd", "checkd"};
+
+struct Link {
+    std::string daemon;
+    std::string path;
+    UniqueFd fd;
+    int connect_error = 0;
+};
+
+struct Answer {
+    std::optional<proto::Envelope> reply;  // never an ErrorReply
+    std::string problem;                   // one line, when there is no reply
+};
+
+std::vector<Link> connect_all(const std::string& socket_dir,
+                              const std::vector<std::string>& daemons);
+// No capabilities, no new privileges, hactl's seccomp list. Exits 1 on failure.
+void confine();
+Answer ask(const Link& link, const proto::Envelope& request);
+
+}  // namespace hakeep::hactl
