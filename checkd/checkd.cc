@@ -1,5 +1,7 @@
 #include "checkd/checkd.h"
 
+#include "common/log.h"
+
 namespace hakeep::checkd {
 
 const DaemonSpec& checkd_spec() {
@@ -30,6 +32,11 @@ proto::Envelope Checkd::snapshot() const {
 
 void Checkd::start(DaemonContext& context) {
     generation_ = static_cast<std::uint64_t>(unix_time_ms());
+    context.server.handle(ipc::Body::kVrrpEvent, [](ipc::Connection&, const proto::Envelope& envelope) {
+        // Notify scripts run here once the script worker exists.
+        HK_LOG_INFO("vrrp instance %s is now state %d", envelope.vrrp_event().instance().c_str(),
+                    static_cast<int>(envelope.vrrp_event().state()));
+    });
     for (const char* peer : {"vrrpd", "ipvsd"})
         context.add_peer(peer).on_connect([this](ipc::PeerLink& link) { link.send(snapshot()); });
 }

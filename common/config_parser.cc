@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <system_error>
 #include <utility>
@@ -152,7 +153,8 @@ private:
 void Parser::parse_source(const std::string& name, std::string_view text, Block& block,
                           int depth, const SourceLocation& blame) {
     total_bytes_ += text.size();
-    if (total_bytes_ > max_config_bytes) throw ConfigError(blame, "configuration larger than 64 MiB");
+    if (total_bytes_ > max_config_bytes)
+        throw ConfigError(blame, "configuration larger than 64 MiB");
     result_.files.push_back(name);
     Input in{Lexer(name, text), depth};
     parse_body(in, block, nullptr);
@@ -198,7 +200,8 @@ std::string Parser::parse_statement(Input& in, Block& block, const std::string& 
         // Unknown keywords start their own line even where they are allowed:
         // after a complete statement it is far likelier a stray value.
         if (!schema.allow_unknown || !same_line_hint.empty())
-            throw ConfigError(keyword.where, unknown_keyword_message(keyword, block, same_line_hint));
+            throw ConfigError(keyword.where,
+                              unknown_keyword_message(keyword, block, same_line_hint));
         parse_unknown(in, block, std::move(keyword));
         return {};
     }
@@ -320,13 +323,13 @@ std::optional<std::string> DiskFileSource::read(const std::string& path) {
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
     std::string contents;
     int error = fd ? 0 : errno;
-    char buffer[64 * 1024];
+    std::array<char, 64 * 1024> buffer;
     // Stop a byte past the parser's bound: it refuses the file either way.
     while (error == 0 && contents.size() <= max_config_bytes) {
-        const ssize_t count = ::read(fd.get(), buffer, sizeof buffer);
+        const ssize_t count = ::read(fd.get(), buffer.data(), buffer.size());
         if (count == 0) break;
         if (count > 0)
-            contents.append(buffer, static_cast<std::size_t>(count));
+            contents.append(buffer.data(), static_cast<std::size_t>(count));
         else if (errno != EINTR)
             error = errno;
     }

@@ -154,9 +154,9 @@ std::vector<const ConfigNode*> ConfigNode::find_all(std::string_view name) const
 }
 
 const ConfigNode* ConfigNode::find(std::string_view name) const {
-    for (auto it = children.rbegin(); it != children.rend(); ++it)
-        if (it->keyword.text == name) return &*it;
-    return nullptr;
+    const auto named = [&](const ConfigNode& child) { return child.keyword.text == name; };
+    const auto last = std::find_if(children.rbegin(), children.rend(), named);
+    return last == children.rend() ? nullptr : &*last;
 }
 
 }  // namespace hakeep::config

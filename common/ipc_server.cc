@@ -114,7 +114,8 @@ void Server::dispatch(Connection& connection, const proto::Envelope& envelope) {
     const std::string name(message_name(body));
     if (!may_send(connection.roles(), body)) {
         ++counters_.refused_forbidden;
-        HK_LOG_WARNING("%s (roles %s) may not send %s: refused, connection closed",
+        if (may_log_refusal())
+            HK_LOG_WARNING("%s (roles %s) may not send %s: refused, connection closed",
                        connection.label().c_str(), role_names(connection.roles()).c_str(),
                        name.c_str());
         connection.refuse(proto::ErrorReply::CODE_FORBIDDEN,
@@ -126,8 +127,9 @@ void Server::dispatch(Connection& connection, const proto::Envelope& envelope) {
     auto handler = handlers_.find(body);
     if (handler == handlers_.end()) {
         ++counters_.refused_unsupported;
-        HK_LOG_WARNING("%s sent %s, which %s does not take: refused", connection.label().c_str(),
-                       name.c_str(), daemon_name_.c_str());
+        if (may_log_refusal())
+            HK_LOG_WARNING("%s sent %s, which %s does not take: refused",
+                           connection.label().c_str(), name.c_str(), daemon_name_.c_str());
         connection.refuse(proto::ErrorReply::CODE_UNSUPPORTED,
                           daemon_name_ + " does not take " + name);
         return;
@@ -137,12 +139,33 @@ void Server::dispatch(Connection& connection, const proto::Envelope& envelope) {
 
 void Server::on_malformed(Connection& connection, const std::string& reason) {
     ++counters_.refused_malformed;
-    HK_LOG_WARNING("%s: %s: refused, connection closed", connection.label().c_str(),
-                   reason.c_str());
+    if (may_log_refusal())
+        HK_LOG_WARNING("%s: %s: refused, connection closed", connection.label().c_str(),
+                       reason.c_str());
     connection.refuse(proto::ErrorReply::CODE_MALFORMED, reason);
 }
 
+bool Server::may_log_refusal() {
+    const TimePoint now = loop_.now();
+    if (now - refusal_window_start_ >= std::chrono::minutes(1)) {
+        if (refusal_logs_in_window_ > refusal_logs_per_window)
+            HK_LOG_WARNING("%s: %d more refusals in the last minute were not logged",
+                           daemon_name_.c_str(), refusal_logs_in_window_ - refusal_logs_per_window);
+        refusal_window_start_ = now;
+        refusal_logs_in_window_ = 0;
+    }
+    return ++refusal_logs_in_window_ <= refusal_logs_per_window;
+}
+
+std::size_t Server::connections_with(RoleSet roles) const {
+    std::size_t count = 0;
+    for (const auto& [id, connection] : connections_)
+        if (connection->open() && (connection->roles() & roles) != 0) ++count;
+    return count;
+}
+
 void Server::forget(Connection& connection) {
+    if (on_disconnect_) on_disconnect_(connection);
     // Not destroyed here: we are inside one of its own callbacks.
     const std::uint64_t id = connection.id();
     std::weak_ptr<Server*> self = self_;

@@ -42,6 +42,9 @@ public:
     // This daemon takes `body`; the policy table still decides who may send it.
     void handle(Body body, Handler handler);
     void on_connect(ConnectHandler handler) { on_connect_ = std::move(handler); }
+    void on_disconnect(ConnectHandler handler) { on_disconnect_ = std::move(handler); }
+    // Open connections holding one of `roles`.
+    std::size_t connections_with(RoleSet roles) const;
     void set_accounts(const RoleAccounts& accounts) { accounts_ = accounts; }
 
     // Sends to every open connection holding one of `roles`; returns how many.
@@ -64,6 +67,13 @@ private:
     std::string daemon_name_;
     std::map<Body, Handler> handlers_;
     ConnectHandler on_connect_;
+    ConnectHandler on_disconnect_;
+    // Refusals are logged at most this many per window, then counted: a
+    // hostile client must not be able to flood the log.
+    static constexpr int refusal_logs_per_window = 20;
+    TimePoint refusal_window_start_{};
+    int refusal_logs_in_window_ = 0;
+    bool may_log_refusal();
     std::map<std::uint64_t, std::unique_ptr<Connection>> connections_;
     ServerCounters counters_;
     // Deferred erasures hold a weak reference, so none outlives the server.

@@ -27,7 +27,7 @@ const AllowList& runtime_syscalls() {
         {"read", "timerfd, signalfd, config files"},
         {"write", "logging to stderr"},
         {"writev", "logging via syslog(3)"},
-        {"close", "closing descriptors"},
+        {"close", "closing descriptors of finished connections"},
         {"fcntl", "glibc: descriptor flags"},
         // control sockets (common/ipc_*.cc)
         {"accept4", "control socket: new clients"},
@@ -41,7 +41,7 @@ const AllowList& runtime_syscalls() {
          {{arg_equals(0, AF_UNIX)}}},
         {"shutdown", "closing a link"},
         // memory (libstdc++, protobuf, glibc malloc)
-        {"brk", "malloc"},
+        {"brk", "glibc malloc: growing the heap"},
         {"mmap", "malloc of large blocks, never executable", {{no_exec}}},
         {"munmap", "free of large blocks"},
         {"mremap", "realloc of large blocks"},
@@ -50,7 +50,7 @@ const AllowList& runtime_syscalls() {
         {"futex", "libstdc++ locks and once-initialisation"},
         // process basics
         {"getpid", "logging, status replies"},
-        {"gettid", "glibc"},
+        {"gettid", "glibc: thread id for locks and raise()"},
         {"getuid", "status replies"},
         {"geteuid", "status replies"},
         {"getrandom", "libstdc++ and protobuf hashing seeds"},
@@ -65,7 +65,7 @@ const AllowList& runtime_syscalls() {
         {"openat", "reload: open config files read-only", {{read_only}}},
         {"newfstatat", "reload: stat config files, glob(3)"},
         {"fstat", "reload: size of a config file"},
-        {"lseek", "stdio"},
+        {"lseek", "stdio: positioning within a config file"},
         {"getdents64", "reload: glob(3) for include patterns"},
     };
     return list;

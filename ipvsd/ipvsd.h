@@ -2,6 +2,7 @@
 // events) and its status. It takes check states from checkd's role only.
 #pragma once
 
+#include "common/check_states.h"
 #include "common/daemon.h"
 #include "ipvsd/config.h"
 
@@ -18,6 +19,7 @@ public:
     void fill_status(proto::StatusReply& reply) const override;
 
 private:
+    CheckStates checks_;
     IpvsdConfig config_;
 };
 

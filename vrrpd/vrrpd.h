@@ -2,6 +2,7 @@
 // states and notify scripts, ipvsd for the sync daemon role) and its status.
 #pragma once
 
+#include "common/check_states.h"
 #include "common/daemon.h"
 #include "vrrpd/config.h"
 
@@ -20,6 +21,7 @@ public:
     const VrrpdConfig& config() const { return config_; }
 
 private:
+    CheckStates checks_;
     VrrpdConfig config_;
 };
 

@@ -313,8 +313,10 @@ Test(config_lexer, comments_start_only_at_the_start_of_a_token) {
 }
 
 Test(config_lexer, quoted_strings_keep_blanks_braces_and_escapes) {
-    const auto tokens = tokenize(R"(script "/bin/check a b" "{ # }" "say \"hi\"" "c:\\dir" "\d+" "")");
-    EXPECT_WORDS(tokens, {"script", "/bin/check a b", "{ # }", "say \"hi\"", "c:\\dir", "\\d+", ""});
+    const auto tokens =
+        tokenize(R"(script "/bin/check a b" "{ # }" "say \"hi\"" "c:\\dir" "\d+" "")");
+    EXPECT_WORDS(tokens,
+                 {"script", "/bin/check a b", "{ # }", "say \"hi\"", "c:\\dir", "\\d+", ""});
     cr_assert(tokens[1].word.quoted);
     cr_assert(tokens[6].word.quoted);
     cr_assert_eq(tokens[2].kind, TokenKind::word);
@@ -716,7 +718,8 @@ Test(config_include, glob_characters_question_mark_and_class) {
 Test(config_include, depth_of_16_is_allowed) {
     FakeFiles files;
     for (int i = 0; i < 16; ++i)
-        files.add("/d/" + std::to_string(i) + ".conf", "include " + std::to_string(i + 1) + ".conf");
+        files.add("/d/" + std::to_string(i) + ".conf",
+                  "include " + std::to_string(i + 1) + ".conf");
     files.add("/d/16.conf", "flag\n");
     cr_assert_eq(parse_file("/d/0.conf", syntax_schema(), files).statements.size(), 1u);
 }
@@ -724,7 +727,8 @@ Test(config_include, depth_of_16_is_allowed) {
 Test(config_include, depth_of_17_is_refused) {
     FakeFiles files;
     for (int i = 0; i < 17; ++i)
-        files.add("/d/" + std::to_string(i) + ".conf", "include " + std::to_string(i + 1) + ".conf");
+        files.add("/d/" + std::to_string(i) + ".conf",
+                  "include " + std::to_string(i + 1) + ".conf");
     files.add("/d/17.conf", "flag\n");
     EXPECT_STR(parse_error(files, "/d/0.conf"),
                "/d/16.conf:1:1: include nested too deeply (loop?)");
@@ -775,7 +779,8 @@ Test(config_include, does_not_take_a_block) {
 
 Test(config_include, may_end_a_one_line_block) {
     FakeFiles files({{"/e/in.conf", "one 7"}});
-    const auto config = parse_text("/e/t.conf", "blk x { include in.conf }", syntax_schema(), files);
+    const auto config =
+        parse_text("/e/t.conf", "blk x { include in.conf }", syntax_schema(), files);
     EXPECT_STR(config.statements[0].find("one")->string_arg(), "7");
 }
 
@@ -890,7 +895,8 @@ Test(config_errors, non_repeatable_given_twice) {
     EXPECT_STR(parse_error("vrrp_instance VI_1 {\n    priority 100\n    priority 110\n}",
                            daemon_schema()),
                "t.conf:3:5: 'priority' given twice (first at t.conf:2:5)");
-    EXPECT_STR(parse_error("once 1 once 2"), "t.conf:1:8: 'once' given twice (first at t.conf:1:1)");
+    EXPECT_STR(parse_error("once 1 once 2"),
+               "t.conf:1:8: 'once' given twice (first at t.conf:1:1)");
 }
 
 Test(config_errors, lexer_errors_surface_from_the_parser) {

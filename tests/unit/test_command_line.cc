@@ -1,0 +1,102 @@
+// The daemons' shared command line (DESIGN.md §4) and hactl's.
+#include <criterion/criterion.h>
+
+#include <string>
+#include <vector>
+
+#include "common/command_line.h"
+#include "hactl/options.h"
+
+using namespace hakeep;
+
+namespace {
+
+struct Argv {
+    explicit Argv(std::vector<std::string> words) : storage(std::move(words)) {
+        for (std::string& word : storage) pointers.push_back(word.data());
+        pointers.push_back(nullptr);
+    }
+    int argc() const { return static_cast<int>(storage.size()); }
+    char** argv() { return pointers.data(); }
+    std::vector<std::string> storage;
+    std::vector<char*> pointers;
+};
+
+std::variant<DaemonOptions, CommandLineExit> parse(std::vector<std::string> words) {
+    Argv args(std::move(words));
+    return parse_daemon_command_line("vrrpd", args.argc(), args.argv());
+}
+
+}  // namespace
+
+Test(command_line, defaults) {
+    auto parsed = parse({"vrrpd"});
+    const auto& options = std::get<DaemonOptions>(parsed);
+    cr_expect_str_eq(options.config_file.c_str(), "/etc/hakeep/vrrpd.conf");
+    cr_expect_str_eq(options.socket_dir.c_str(), "/run/hakeep");
+    cr_expect_not(options.user.has_value());
+    cr_expect_not(options.check_only || options.use_syslog || options.verbose ||
+                  options.seccomp_log);
+}
+
+Test(command_line, every_option) {
+    auto parsed = parse({"vrrpd", "-f", "/tmp/x.conf", "--socket-dir", "/tmp/s", "--user",
+                         "nobody", "-t", "-s", "-v", "--seccomp-log"});
+    const auto& options = std::get<DaemonOptions>(parsed);
+    cr_expect_str_eq(options.config_file.c_str(), "/tmp/x.conf");
+    cr_expect_str_eq(options.socket_dir.c_str(), "/tmp/s");
+    cr_expect_str_eq(options.user.value_or("").c_str(), "nobody");
+    cr_expect(options.check_only && options.use_syslog && options.verbose && options.seccomp_log);
+}
+
+Test(command_line, equals_form) {
+    auto parsed = parse({"vrrpd", "--socket-dir=/tmp/s", "--user=nobody", "--config-file=/c"});
+    const auto& options = std::get<DaemonOptions>(parsed);
+    cr_expect_str_eq(options.socket_dir.c_str(), "/tmp/s");
+    cr_expect_str_eq(options.user.value_or("").c_str(), "nobody");
+    cr_expect_str_eq(options.config_file.c_str(), "/c");
+}
+
+Test(command_line, version_exits_zero) {
+    auto parsed = parse({"vrrpd", "--version"});
+    const auto& exit = std::get<CommandLineExit>(parsed);
+    cr_expect_eq(exit.status, 0);
+    cr_expect(exit.output.find("vrrpd (hakeep) " HAKEEP_VERSION) == 0, "%s", exit.output.c_str());
+}
+
+Test(command_line, usage_errors_exit_two) {
+    const std::vector<std::vector<std::string>> cases = {
+        {"vrrpd", "--bogus"}, {"vrrpd", "-f"}, {"vrrpd", "--user"},
+        {"vrrpd", "--user="}, {"vrrpd", "extra"}, {"vrrpd", "--socket-dir"},
+        {"vrrpd", "-t=1"},
+    };
+    for (const auto& words : cases) {
+        auto parsed = parse(words);
+        cr_assert(std::holds_alternative<CommandLineExit>(parsed), "%s accepted", words.back().c_str());
+        const auto& exit = std::get<CommandLineExit>(parsed);
+        cr_expect_eq(exit.status, 2, "%s", words.back().c_str());
+        cr_expect(exit.output.find("usage: vrrpd") != std::string::npos);
+    }
+}
+
+Test(command_line, hactl_options) {
+    Argv args({"hactl", "--socket-dir", "/tmp/s", "--json", "reload", "vrrpd"});
+    auto parsed = hactl::parse_options(args.argc(), args.argv());
+    const auto& options = std::get<hactl::Options>(parsed);
+    cr_expect_str_eq(options.socket_dir.c_str(), "/tmp/s");
+    cr_expect(options.json);
+    cr_expect_str_eq(options.command.c_str(), "reload");
+    cr_assert_eq(options.args.size(), 1u);
+    cr_expect_str_eq(options.args[0].c_str(), "vrrpd");
+}
+
+Test(command_line, hactl_usage_errors_exit_two) {
+    for (const std::vector<std::string>& words :
+         {std::vector<std::string>{"hactl"}, {"hactl", "--json"}, {"hactl", "--nope", "status"},
+          {"hactl", "--socket-dir"}}) {
+        Argv args(words);
+        auto parsed = hactl::parse_options(args.argc(), args.argv());
+        cr_assert(std::holds_alternative<hactl::UsageExit>(parsed));
+        cr_expect_eq(std::get<hactl::UsageExit>(parsed).status, 2);
+    }
+}

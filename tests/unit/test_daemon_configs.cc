@@ -1,0 +1,146 @@
+// Each daemon's configuration: the shipped examples load, and each daemon's
+// own validation errors name FILE:LINE:COL.
+#include <criterion/criterion.h>
+
+#include <map>
+#include <string>
+
+#include "checkd/config.h"
+#include "ipvsd/config.h"
+#include "vrrpd/config.h"
+
+using namespace hakeep;
+
+namespace {
+
+class MemoryFiles final : public config::FileSource {
+public:
+    std::optional<std::string> read(const std::string& path) override {
+        auto found = files.find(path);
+        if (found == files.end()) return std::nullopt;
+        return found->second;
+    }
+    std::vector<std::string> expand(const std::string& pattern) override {
+        return files.contains(pattern) ? std::vector<std::string>{pattern}
+                                       : std::vector<std::string>{};
+    }
+    std::map<std::string, std::string> files;
+};
+
+template <typename Load>
+std::string error_of(const std::string& text, Load load) {
+    MemoryFiles files;
+    files.files["/t.conf"] = text;
+    try {
+        load("/t.conf", files);
+    } catch (const config::ConfigError& error) {
+        return error.what();
+    }
+    return "(no error)";
+}
+
+std::string vrrpd_error(const std::string& text) { return error_of(text, vrrpd::load_vrrpd_config); }
+std::string ipvsd_error(const std::string& text) { return error_of(text, ipvsd::load_ipvsd_config); }
+std::string checkd_error(const std::string& text) { return error_of(text, checkd::load_checkd_config); }
+
+}  // namespace
+
+// Holds the string for the duration of the assertion (Criterion compares lazily).
+#define EXPECT_TEXT(actual, expected)                  \
+    do {                                               \
+        const std::string held_ = (actual);            \
+        cr_expect_str_eq(held_.c_str(), expected);     \
+    } while (0)
+
+Test(daemon_configs, shipped_examples_load) {
+    config::DiskFileSource disk;
+    const auto vrrp = vrrpd::load_vrrpd_config("conf/vrrpd.conf", disk);
+    cr_assert_eq(vrrp.instances.size(), 1u);
+    cr_expect_str_eq(vrrp.instances[0].name.c_str(), "VI_1");
+    cr_expect_eq(vrrp.instances[0].virtual_router_id, 51);
+    cr_expect_eq(vrrp.instances[0].priority, 110);
+    cr_expect_eq(vrrp.instances[0].advert_int_centis, 100);
+    cr_expect_not(vrrp.instances[0].preempt);
+    cr_expect_eq(vrrp.global.peer_stale_timeout.count(), 30000);
+    const auto ipvs = ipvsd::load_ipvsd_config("conf/ipvsd.conf", disk);
+    cr_assert_eq(ipvs.virtual_servers.size(), 1u);
+    cr_expect_str_eq(ipvs.virtual_servers[0].scheduler.c_str(), "wrr");
+    cr_assert_eq(ipvs.virtual_servers[0].real_servers.size(), 2u);
+    cr_expect_eq(ipvs.virtual_servers[0].real_servers[0].weight, 3);
+    cr_expect_str_eq(ipvs.virtual_servers[0].real_servers[1].track_check.c_str(), "web2");
+    const auto check = checkd::load_checkd_config("conf/checkd.conf", disk);
+    cr_assert_eq(check.checks.size(), 3u);
+    cr_expect_eq(check.checks[0].rise, 2);
+    cr_expect_eq(check.checks[0].fall, 3);
+    cr_expect_eq(check.checks[0].delay_loop_ms, 2000);
+    cr_expect(check.checks[2].is_vrrp_script);
+    cr_expect_eq(check.checks[2].delay_loop_ms, 2000);
+}
+
+Test(daemon_configs, vrrpd_errors) {
+    EXPECT_TEXT(vrrpd_error("vrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n"
+                                 "  priority 0\n}\n"),
+                     "/t.conf:4:12: 'priority' must be an integer in 1..255, got '0'");
+    EXPECT_TEXT(vrrpd_error("vrrp_instance A {\n  virtual_router_id 1\n}\n"),
+                     "/t.conf:1:1: vrrp_instance 'A' needs 'interface'");
+    EXPECT_TEXT(vrrpd_error("vrrp_instance A {\n  interface eth0\n}\n"),
+                     "/t.conf:1:1: vrrp_instance 'A' needs 'virtual_router_id'");
+    EXPECT_TEXT(vrrpd_error("vrrp_instance A {\n interface e\n virtual_router_id 1\n"
+                                 " state LEADER\n}\n"),
+                     "/t.conf:4:8: 'state' must be one of MASTER, BACKUP, got 'LEADER'");
+    EXPECT_TEXT(vrrpd_error("vrrp_instance A {\n interface e\n virtual_router_id 1\n"
+                                 " advert_int 0.5\n version 2\n}\n"),
+                     "/t.conf:4:13: 'advert_int' must be an integer in 1..255, got '0.5'");
+    EXPECT_TEXT(vrrpd_error("vrrp_instance A { interface e  virtual_router_id 1 }\n"
+                                 "vrrp_instance A { interface e  virtual_router_id 2 }\n"),
+                     "/t.conf:2:15: vrrp_instance 'A' defined twice");
+    EXPECT_TEXT(vrrpd_error("vrrp_instance A { interface e  virtual_router_id 1 }\n"
+                                 "vrrp_sync_group G {\n group {\n  A\n  B\n }\n}\n"),
+                     "/t.conf:5:3: vrrp_sync_group 'G' names unknown vrrp_instance 'B'");
+}
+
+Test(daemon_configs, vrrpd_v3_advert_int_in_centiseconds) {
+    MemoryFiles files;
+    files.files["/t.conf"] = "vrrp_instance A {\n interface e\n virtual_router_id 1\n"
+                             " advert_int 0.01\n}\n";
+    cr_expect_eq(vrrpd::load_vrrpd_config("/t.conf", files).instances[0].advert_int_centis, 1);
+}
+
+Test(daemon_configs, ipvsd_errors) {
+    EXPECT_TEXT(ipvsd_error("virtual_server 192.0.2.300 80 {\n}\n"),
+                     "/t.conf:1:16: '192.0.2.300' is not an IPv4 or IPv6 address");
+    EXPECT_TEXT(ipvsd_error("virtual_server 192.0.2.1 80 {\n lb_kind MASQ\n}\n"),
+                     "/t.conf:2:10: 'lb_kind' must be one of NAT, DR, TUN, got 'MASQ'");
+    EXPECT_TEXT(ipvsd_error("virtual_server 192.0.2.1 80 {\n lb_algo xyz\n}\n"),
+                     "/t.conf:2:10: 'lb_algo' must be one of rr, wrr, lc, wlc, lblc, lblcr, dh, "
+                     "sh, sed, nq, fo, ovf, mh, got 'xyz'");
+    EXPECT_TEXT(ipvsd_error("virtual_server 192.0.2.1 80 {\n real_server 203.0.113.1 70000\n}\n"),
+                     "/t.conf:2:26: 'real_server' must be an integer in 0..65535, got '70000'");
+    EXPECT_TEXT(ipvsd_error("virtual_server 192.0.2.1 80 {\n}\nvirtual_server 192.0.2.1 80 {\n}\n"),
+                     "/t.conf:3:1: virtual_server 192.0.2.1:80 defined twice");
+}
+
+Test(daemon_configs, ipvsd_fwmark_and_ipv6) {
+    MemoryFiles files;
+    files.files["/t.conf"] = "virtual_server fwmark 7 {\n lvs_sched rr\n lvs_method DR\n}\n"
+                             "virtual_server 2001:db8::1 443 {\n}\n";
+    const auto config = ipvsd::load_ipvsd_config("/t.conf", files);
+    cr_assert_eq(config.virtual_servers.size(), 2u);
+    EXPECT_TEXT(config.virtual_servers[0].label(), "fwmark 7");
+    cr_expect_str_eq(config.virtual_servers[0].forwarding.c_str(), "DR");
+    EXPECT_TEXT(config.virtual_servers[1].label(), "[2001:db8::1]:443");
+}
+
+Test(daemon_configs, checkd_errors) {
+    EXPECT_TEXT(checkd_error("check web {\n address 203.0.113.1 80\n}\n"),
+                     "/t.conf:1:1: check 'web' has no checker (TCP_CHECK, HTTP_GET, SSL_GET, "
+                     "SMTP_CHECK, DNS_CHECK, MISC_CHECK, UDP_CHECK, PING_CHECK or FILE_CHECK)");
+    EXPECT_TEXT(checkd_error("check a { TCP_CHECK { } }\nvrrp_script a {\n script x\n}\n"),
+                     "/t.conf:2:13: check 'a' defined twice");
+    EXPECT_TEXT(checkd_error("vrrp_script s {\n interval 2\n}\n"),
+                     "/t.conf:1:1: vrrp_script 's' needs 'script'");
+    EXPECT_TEXT(checkd_error("check a {\n rise 0\n TCP_CHECK { }\n}\n"),
+                     "/t.conf:2:7: 'rise' must be an integer in 1..1000, got '0'");
+    EXPECT_TEXT(checkd_error("check a {\n TCP_CHECK { helo_name x }\n}\n"),
+                     "/t.conf:2:14: unknown keyword 'helo_name' in 'TCP_CHECK'");
+}
