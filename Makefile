@@ -102,11 +102,13 @@ deps:
 	else echo "deps: all present"; fi
 
 # ---------------------------------------------------------------- tests
+# Unit tests last, so that the run ends with Criterion's summary.
 check: deps
 	$(MAKE) all
-	$(MAKE) check-unit
 	$(MAKE) check-netns
 	$(MAKE) check-uml
+	$(MAKE) asan
+	$(MAKE) check-unit
 
 check-unit: $(UNIT_BIN)
 	$(UNIT_BIN) --jobs 2
@@ -120,7 +122,11 @@ check-uml: all
 asan:
 	$(MAKE) BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 	  SANITIZE='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/tests/unit/unit_tests
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/tests/unit/unit_tests --jobs 2
+	# The seccomp suite is left to check-unit: the sanitizer runtime makes
+	# syscalls of its own (pipe2, ptrace for leak checks) that the daemons'
+	# allow-lists forbid by design, so under ASan it would test ASan.
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  build-asan/tests/unit/unit_tests --jobs 2 --filter '!(sandbox/*)'
 
 bench: all
 	@for b in tests/bench/*.sh; do [ -x "$$b" ] && "$$b" $(BUILD)/bin; done; true

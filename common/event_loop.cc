@@ -95,9 +95,19 @@ std::optional<TimePoint> EventLoop::next_deadline() const {
 std::size_t EventLoop::run_due_timers() {
     std::size_t fired = 0;
     const TimePoint current = now();
+    // Timers scheduled by the callbacks below wait for the next call even when
+    // already due: a callback that reschedules itself with zero delay must not
+    // spin here forever (it would with a FakeClock, whose time stands still).
+    const TimerId first_scheduled_meanwhile = next_timer_id_;
+    std::vector<TimerEntry> scheduled_meanwhile;
     while (!timer_heap_.empty() && timer_heap_.top().deadline <= current) {
-        const TimerId id = timer_heap_.top().id;
+        const TimerEntry entry = timer_heap_.top();
         timer_heap_.pop();
+        if (entry.id >= first_scheduled_meanwhile) {
+            scheduled_meanwhile.push_back(entry);
+            continue;
+        }
+        const TimerId id = entry.id;
         auto found = timers_.find(id);
         if (found == timers_.end()) continue;  // cancelled
         Callback callback = std::move(found->second);
@@ -105,6 +115,7 @@ std::size_t EventLoop::run_due_timers() {
         callback();
         ++fired;
     }
+    for (const TimerEntry& entry : scheduled_meanwhile) timer_heap_.push(entry);
     while (!timer_heap_.empty() && !timers_.contains(timer_heap_.top().id)) timer_heap_.pop();
     arm_timerfd();
     return fired;

@@ -50,6 +50,7 @@ public:
     void on_signal(int signal_number, Callback callback);
 
     // Fires every timer whose deadline is not after now(); returns how many.
+    // Timers scheduled by those callbacks wait for the next call, even if due.
     std::size_t run_due_timers();
     // One epoll_wait (at most `max_wait`, less if a timer is due sooner) and dispatch.
     void run_once(std::optional<Duration> max_wait = std::nullopt);

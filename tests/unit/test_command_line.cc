@@ -45,7 +45,8 @@ Test(command_line, every_option) {
     const auto& options = std::get<DaemonOptions>(parsed);
     cr_expect_str_eq(options.config_file.c_str(), "/tmp/x.conf");
     cr_expect_str_eq(options.socket_dir.c_str(), "/tmp/s");
-    cr_expect_str_eq(options.user.value_or("").c_str(), "nobody");
+    const std::string user = options.user.value_or("");
+    cr_expect_str_eq(user.c_str(), "nobody");
     cr_expect(options.check_only && options.use_syslog && options.verbose && options.seccomp_log);
 }
 
@@ -53,7 +54,8 @@ Test(command_line, equals_form) {
     auto parsed = parse({"vrrpd", "--socket-dir=/tmp/s", "--user=nobody", "--config-file=/c"});
     const auto& options = std::get<DaemonOptions>(parsed);
     cr_expect_str_eq(options.socket_dir.c_str(), "/tmp/s");
-    cr_expect_str_eq(options.user.value_or("").c_str(), "nobody");
+    const std::string user = options.user.value_or("");
+    cr_expect_str_eq(user.c_str(), "nobody");
     cr_expect_str_eq(options.config_file.c_str(), "/c");
 }
 
