@@ -25,20 +25,22 @@ proto::Daemon peer_id(const std::string& name) {
     return proto::DAEMON_UNSPECIFIED;
 }
 
-// The socket directory is shared by the daemons: root-owned, group `hakeep`
-// (readers) where that group exists, else the daemon account's own group.
+// The socket directory is shared by the daemons. One we create is root's,
+// group `hakeep` (readers) where that group exists, else the daemon account's
+// own group, mode 0750. One that exists already (tmpfiles.d made it, or the
+// operator chose it) is left exactly as it is: never chmod someone's /tmp.
 void prepare_socket_dir(const std::string& dir, gid_t group) {
-    if (mkdir(dir.c_str(), socket_dir_mode) != 0 && errno != EEXIST)
+    if (mkdir(dir.c_str(), socket_dir_mode) == 0) {
+        if (chown(dir.c_str(), geteuid(), group) != 0 || chmod(dir.c_str(), socket_dir_mode) != 0)
+            throw std::runtime_error("cannot set owner and mode of " + dir + ": " +
+                                     std::strerror(errno));
+        return;
+    }
+    if (errno != EEXIST)
         throw std::runtime_error("cannot create " + dir + ": " + std::strerror(errno));
     struct stat info{};
     if (stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
         throw std::runtime_error(dir + " is not a directory");
-    // Only a directory we own is adjusted; an operator's own choice is respected.
-    if (geteuid() == 0 && info.st_uid == 0) {
-        if (chown(dir.c_str(), 0, group) != 0 || chmod(dir.c_str(), socket_dir_mode) != 0)
-            throw std::runtime_error("cannot set owner and mode of " + dir + ": " +
-                                     std::strerror(errno));
-    }
 }
 
 struct Runtime {
