@@ -2,7 +2,7 @@
 #
 #   make            build common/, the four binaries and the unit tests
 #   make deps       apt-get every build, test and demo dependency
-#   make check      deps, build, then every suite (unit, netns, uml)
+#   make check      deps, build, then every suite (netns, uml, asan, unit)
 #   make demo       the main job: daemons in a lab, then `hactl status`
 #   make asan       the unit tests under AddressSanitizer + UBSan
 #   make install    honours DESTDIR and PREFIX
@@ -53,10 +53,12 @@ UNIT_SRC := $(wildcard tests/unit/*.cc)
 # (packet parsers, state machines, seccomp lists) are tested where they live.
 DAEMON_LIB_OBJ := $(foreach d,$(BINARIES),$(filter-out $(BUILD)/$(d)/main.o,$(call binary_objs,$(d))))
 UNIT_BIN := $(BUILD)/tests/unit/unit_tests
+# Small programs the lab tests run (tests/uml/*.cc), linked like the unit tests.
+LAB_TOOLS := $(patsubst %.cc,$(BUILD)/%,$(wildcard tests/uml/*.cc))
 
 .PHONY: all deps check check-unit check-netns check-uml demo asan install clean bench
 
-all: $(addprefix $(BUILD)/bin/,$(BINARIES)) $(UNIT_BIN)
+all: $(addprefix $(BUILD)/bin/,$(BINARIES)) $(UNIT_BIN) $(LAB_TOOLS)
 
 $(PROTO_CC) $(PROTO_H): $(PROTO_SRC)
 	@mkdir -p $(BUILD)/gen
@@ -64,7 +66,7 @@ $(PROTO_CC) $(PROTO_H): $(PROTO_SRC)
 
 # Everything that includes the generated header waits for it.
 $(COMMON_OBJ) $(DAEMON_LIB_OBJ) $(foreach b,$(BINARIES),$(call binary_objs,$(b))) \
-  $(UNIT_SRC:%.cc=$(BUILD)/%.o): | $(PROTO_H)
+  $(UNIT_SRC:%.cc=$(BUILD)/%.o) $(LAB_TOOLS:%=%.o): | $(PROTO_H)
 
 # Generated code is not ours to fix; it still gets the hardening flags.
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.cc
@@ -87,6 +89,10 @@ $(BUILD)/bin/%: $$(call binary_objs,%) $(COMMON_LIB)
 $(UNIT_BIN): $(UNIT_SRC:%.cc=$(BUILD)/%.o) $(DAEMON_LIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+$(LAB_TOOLS): $(BUILD)/%: $(BUILD)/%.o $(DAEMON_LIB_OBJ) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---------------------------------------------------------------- deps
 DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \

@@ -19,14 +19,9 @@ proto::Envelope Checkd::snapshot() const {
     proto::Envelope envelope;
     proto::CheckSnapshot& snapshot = *envelope.mutable_check_snapshot();
     snapshot.set_generation(generation_);
-    // No checker runs yet: every check is reported down until it has run,
-    // so that nothing is trusted before it was checked.
-    for (const CheckConfig& check : config_.checks) {
-        proto::CheckState& state = *snapshot.add_checks();
-        state.set_name(check.name);
-        state.set_up(false);
-        state.set_reason("not checked yet");
-    }
+    // A check that has not run yet is absent from the snapshot: its state is
+    // unknown, and each receiver applies its own rule (ipvsd: up unless alpha).
+    // No checker runs yet at this stage, so the snapshot lists none.
     return envelope;
 }
 

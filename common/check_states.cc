@@ -5,7 +5,9 @@
 namespace hakeep {
 namespace {
 
-bool same(const CheckStatus& a, const CheckStatus& b) { return a.up == b.up && a.weight == b.weight; }
+bool same(const CheckStatus& a, const CheckStatus& b) {
+    return a.up == b.up && a.weight == b.weight && a.dynamic_weight == b.dynamic_weight;
+}
 
 }  // namespace
 
@@ -16,7 +18,7 @@ std::vector<CheckChange> CheckStates::apply_snapshot(const proto::CheckSnapshot&
     std::vector<CheckChange> changes;
     std::set<std::string, std::less<>> seen;
     for (const proto::CheckState& state : snapshot.checks()) {
-        CheckStatus status{state.up(), state.weight(), state.seq(), state.reason()};
+        CheckStatus status{state.up(), state.weight(), state.dynamic_weight(), state.seq(), state.reason()};
         seen.insert(state.name());
         auto found = checks_.find(state.name());
         if (found == checks_.end() || !same(found->second, status))
@@ -35,7 +37,7 @@ std::vector<CheckChange> CheckStates::apply_snapshot(const proto::CheckSnapshot&
 }
 
 std::optional<CheckChange> CheckStates::apply_event(const proto::CheckEvent& event, TimePoint) {
-    CheckStatus status{event.up(), event.weight(), event.seq(), event.reason()};
+    CheckStatus status{event.up(), event.weight(), event.dynamic_weight(), event.seq(), event.reason()};
     auto found = checks_.find(event.name());
     if (found != checks_.end() && event.seq() != 0 && event.seq() <= found->second.seq)
         return std::nullopt;  // reordered or replayed

@@ -17,6 +17,7 @@ namespace hakeep {
 struct CheckStatus {
     bool up = false;
     int weight = 0;
+    bool dynamic_weight = false;
     std::uint64_t seq = 0;
     std::string reason;
 };

@@ -77,6 +77,8 @@ void answer_status(const Runtime& runtime, const DaemonContext& context, ipc::Co
 void reload(Runtime& runtime, DaemonContext& context, std::vector<std::string>* changes) {
     runtime.daemon.load_config(runtime.options.config_file);  // throws: nothing changed
     runtime.config_loaded_unix_ms = unix_time_ms();
+    // global_defs may name other accounts for the roles.
+    context.server.set_accounts(ipc::resolve_accounts(runtime.daemon.account_names()));
     runtime.daemon.config_reloaded(context);
     HK_LOG_NOTICE("configuration reloaded from %s", runtime.options.config_file.c_str());
     if (changes) changes->push_back("reloaded " + runtime.options.config_file);
@@ -173,6 +175,8 @@ int run_daemon(const DaemonSpec& spec, Daemon& daemon, int argc, char** argv) {
         loop.on_signal(SIGTERM, stop);
         loop.on_signal(SIGINT, stop);
         loop.on_signal(SIGPIPE, [] {});
+        // keepalived dumps state on USR1; hakeep's state is read through hactl.
+        loop.on_signal(SIGUSR1, [] { HK_LOG_NOTICE("SIGUSR1 does nothing: use hactl to read state"); });
         // 3 and 4. privileges and sandbox
         sandbox::Policy policy;
         policy.account = *account;

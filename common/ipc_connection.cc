@@ -128,7 +128,10 @@ void Connection::read_datagrams() {
         const ssize_t size =
             recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC);
         if (size < 0) {
-            if (errno == EINTR) continue;
+            // ECONNRESET: the peer closed with our datagrams unread. Linux says
+            // so once, ahead of what the peer sent before closing (often an
+            // ErrorReply saying why); read on, the queue then ends with 0.
+            if (errno == EINTR || errno == ECONNRESET) continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) close();
             return;
         }

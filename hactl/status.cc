@@ -56,7 +56,7 @@ void print_json(const std::vector<DaemonStatus>& statuses) {
         const proto::StatusReply& reply = status.answer.reply->status_reply();
         json.key("pid").value(static_cast<std::uint64_t>(reply.pid()));
         json.key("version").value(reply.version());
-        json.key("uptime_seconds").value(static_cast<double>(reply.uptime_ms()) / 1000.0);
+        json.key("uptime").value(static_cast<double>(reply.uptime_ms()) / 1000.0);
         json.key("user").value(reply.user());
         json.key("config_file").value(reply.config_file());
         json.key("config_summary").begin_object();
@@ -100,6 +100,10 @@ void print_table(const std::vector<DaemonStatus>& statuses) {
 }  // namespace
 
 int command_status(const Options& options) {
+    if (!options.args.empty()) {
+        std::fprintf(stderr, "hactl: status takes no arguments (options go before the command)\n");
+        return 2;
+    }
     proto::Envelope request;
     request.mutable_status_request();
     std::vector<Link> links = connect_all(options.socket_dir, {std::begin(daemon_names), std::end(daemon_names)});

@@ -109,12 +109,20 @@ VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version) {
     return instance;
 }
 
+const config::Schema& vrrpd_global_defs_schema() {
+    static const config::Schema schema = [] {
+        config::Schema built = global_defs_schema();
+        built.keywords["vrrp_version"] = KeywordSpec{1, 1, BlockKind::none, nullptr, false};
+        return built;
+    }();
+    return schema;
+}
+
 }  // namespace
 
 const config::Schema& vrrpd_schema() {
     static const config::Schema schema{{
-        {"global_defs", KeywordSpec{0, 0, BlockKind::required, &global_defs_schema()}},
-        {"vrrp_version", KeywordSpec{1, 1}},
+        {"global_defs", KeywordSpec{0, 0, BlockKind::required, &vrrpd_global_defs_schema()}},
         {"vrrp_instance", KeywordSpec{1, 1, BlockKind::required, &instance_schema()}},
         {"vrrp_sync_group", KeywordSpec{1, 1, BlockKind::required, &sync_group_schema()}},
     }};
@@ -124,10 +132,12 @@ const config::Schema& vrrpd_schema() {
 VrrpdConfig parse_vrrpd_config(const config::ParsedConfig& parsed) {
     VrrpdConfig result;
     result.global = read_global_defs(parsed.statements);
-    int default_version = 3;
-    for (const ConfigNode& node : parsed.statements)
-        if (node.keyword.text == "vrrp_version")
-            default_version = static_cast<int>(node.int_arg(0, 2, 3));
+    // keepalived's default: VRRPv2 unless global_defs says vrrp_version 3.
+    int default_version = 2;
+    for (const ConfigNode& block : parsed.statements)
+        if (block.keyword.text == "global_defs")
+            if (const ConfigNode* node = block.find("vrrp_version"))
+                default_version = static_cast<int>(node->int_arg(0, 2, 3));
     std::set<std::string> names;
     for (const ConfigNode& node : parsed.statements) {
         if (node.keyword.text == "vrrp_instance") {

@@ -20,7 +20,7 @@ struct VrrpInstanceConfig {
     int virtual_router_id = 0;     // 1..255
     int priority = 100;            // 1..255 (255: address owner)
     int advert_int_centis = 100;   // v2 whole seconds, v3 0.01..40.95
-    int version = 3;
+    int version = 2;               // keepalived's default; global_defs vrrp_version
     bool preempt = true;
     std::vector<std::string> virtual_ipaddress;
     std::vector<std::string> track_script;

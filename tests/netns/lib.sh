@@ -28,7 +28,7 @@ HK_REPO=$(cd "$HK_NETNS_DIR/../.." && pwd -P)
 HK_BIN=$(realpath -m -- "$HK_BIN")
 export HK_BIN
 HK_TEST_NAME=${HK_TEST_NAME:-$(basename -- "$0" .sh)}
-HK_STOP_TIMEOUT=${HK_STOP_TIMEOUT:-3}   # seconds between TERM and KILL
+HK_STOP_TIMEOUT=${HK_STOP_TIMEOUT:-3}   # seconds (fractions allowed) between TERM and KILL
 if [[ -x /usr/bin/python3 ]]; then HK_PYTHON=${HK_PYTHON:-/usr/bin/python3}; else HK_PYTHON=${HK_PYTHON:-python3}; fi
 umask 022
 
@@ -42,7 +42,6 @@ declare -gA HK_IP4=()        # host -> 192.0.2.x
 declare -gA HK_IP6=()        # host -> 2001:db8::x
 HK_LAB_HOSTS=()
 HK_ON_EXIT=()               # extra cleanup commands (hk_on_exit), run first
-_hk_failed=0
 _hk_err_cmd='' _hk_err_where=''
 
 _hk_die_early() { echo "lib.sh: $*" >&2; exit 1; }
@@ -77,7 +76,6 @@ export HK_TMP
 
 # ---------------------------------------------------------------- output
 hk_log() { printf '[%s] %s\n' "$HK_TEST_NAME" "$*" >&2; }
-hk_note() { printf '%s\n' "$*"; }
 
 hk_dump_logs() {
   local key file
@@ -96,7 +94,6 @@ hk_fail() {
   echo "FAIL [$HK_TEST_NAME]: $*" >&2
   if [[ ! -e $HK_TMP/.failed ]]; then
     : >"$HK_TMP/.failed" 2>/dev/null || true
-    _hk_failed=1
     hk_dump_logs
   fi
   exit 1
@@ -105,6 +102,15 @@ hk_fail() {
 # ---------------------------------------------------------------- cleanup
 # hk_on_exit CMD...: run CMD (eval'd) first during cleanup.
 hk_on_exit() { HK_ON_EXIT+=("$*"); }
+
+# _hk_us SECONDS: microseconds (SECONDS may have up to 6 decimals).
+_hk_us() {
+  local frac=
+  [[ $1 =~ ^[0-9]+(\.[0-9]{1,6})?$ ]] || { echo "lib.sh: bad number of seconds '$1'" >&2; echo 0; return 1; }
+  [[ $1 == *.* ]] && frac=${1#*.}
+  frac=${frac}000000
+  echo $((10#${1%%.*} * 1000000 + 10#${frac:0:6}))
+}
 
 hk_alive() { # PID: running and not a zombie
   local state
@@ -119,7 +125,7 @@ _hk_stop_pids() {
   shift
   (($#)) || return 0
   for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
-  deadline=$((${EPOCHREALTIME/./} + bound * 1000000))
+  deadline=$((${EPOCHREALTIME/./} + $(_hk_us "$bound")))
   while :; do
     left=0
     for pid in "$@"; do hk_alive "$pid" && left=1; done
@@ -138,7 +144,7 @@ _hk_stop_pids() {
 }
 
 _hk_cleanup() {
-  local rc=$? ns pids cmd i
+  local rc=$? ns pids i
   [[ $BASHPID == "$HK_MAIN_PID" ]] || return "$rc"
   set +e +u
   trap - ERR EXIT
@@ -183,11 +189,13 @@ hk_ns() { # NAME -> full namespace name
 
 _hk_ns_known() { local n; for n in "${HK_NS_CREATED[@]}"; do [[ $n == "$1" ]] && return 0; done; return 1; }
 
-# hk_ns_create NAME...: namespaces hk-<id>-NAME with lo up, IPv6 DAD off.
+# hk_ns_create NAME...: namespaces hk-<id>-NAME with lo up, IPv6 DAD and
+# router advertisements off. NAME: [a-z0-9_], up to 16; "sw" is the switch's.
 hk_ns_create() {
   local name ns
   for name in "$@"; do
     [[ $name =~ ^[a-z0-9][a-z0-9_]{0,15}$ ]] || hk_fail "hk_ns_create: bad name '$name' ([a-z0-9_], up to 16)"
+    [[ $name != sw || -n ${_hk_making_switch:-} ]] || hk_fail "hk_ns_create: 'sw' is reserved for hk_bridge_lab's switch"
     ns=$(hk_ns "$name")
     _hk_ns_known "$ns" && hk_fail "hk_ns_create: $ns exists already"
     ip netns add "$ns" || hk_fail "ip netns add $ns failed"
@@ -217,7 +225,7 @@ hk_bridge_lab() {
   local sw host ns port n
   sw=$(hk_ns sw)
   if ! _hk_ns_known "$sw"; then
-    hk_ns_create sw
+    _hk_making_switch=1 hk_ns_create sw
     ip netns exec "$sw" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null ||
       hk_fail "cannot disable IPv6 in the switch namespace"
     ip -n "$sw" link add br0 type bridge || hk_fail "cannot create the bridge in $sw"
@@ -252,7 +260,7 @@ hk_ip6() { [[ -n ${HK_IP6[$1]:-} ]] || hk_fail "hk_ip6: $1 is not on the lab"; e
 # ---------------------------------------------------------------- processes
 # hk_bg NS CMD...: a helper process in namespace NS (or "-" for none of
 # ours, e.g. a monitor of the root namespace), stopped by the cleanup.
-# Output goes to $HK_TMP/log/bg-N.log. Sets HK_LAST_PID.
+# Output goes to $HK_TMP/log/bg-N.log. Sets HK_LAST_PID and HK_LAST_LOG.
 hk_bg() {
   local ns=$1 log
   shift
@@ -263,13 +271,15 @@ hk_bg() {
     ip netns exec "$(hk_ns "$ns")" "$@" >"$log" 2>&1 </dev/null &
   fi
   HK_LAST_PID=$!
+  HK_LAST_LOG=$log
   HK_PIDS+=("$HK_LAST_PID")
 }
 
 # hk_start_daemon NS NAME ARGS...: $HK_BIN/NAME ARGS... in the background
 # inside namespace NS, stdout+stderr appended to hk_daemon_log NS NAME.
 # `ip netns exec` execs the daemon, so the pid recorded (hk_pid NS NAME,
-# HK_LAST_PID) is the daemon's own.
+# HK_LAST_PID) is the daemon's own. Sets HK_LAST_LOG too. Returns at once:
+# wait for readiness with hk_wait_for (or use hk_start_all).
 hk_start_daemon() {
   local ns=$1 name=$2 key log
   shift 2
@@ -280,6 +290,7 @@ hk_start_daemon() {
   echo "=== $(date +%T.%N | cut -c1-12) start: $name $*" >>"$log"
   ip netns exec "$(hk_ns "$ns")" "$HK_BIN/$name" "$@" >>"$log" 2>&1 </dev/null &
   HK_LAST_PID=$!
+  HK_LAST_LOG=$log
   HK_PIDS+=("$HK_LAST_PID")
   HK_DAEMON_PID[$key]=$HK_LAST_PID
 }
@@ -299,7 +310,7 @@ hk_stop_daemon() {
   local pid deadline
   pid=$(hk_pid "$1" "$2")
   kill "-${3:-TERM}" "$pid" 2>/dev/null || true
-  deadline=$((${EPOCHREALTIME/./} + HK_STOP_TIMEOUT * 1000000))
+  deadline=$((${EPOCHREALTIME/./} + $(_hk_us "$HK_STOP_TIMEOUT")))
   while hk_alive "$pid" && ((${EPOCHREALTIME/./} < deadline)); do sleep 0.05; done
   if hk_alive "$pid"; then
     kill -KILL "$pid" 2>/dev/null || true
@@ -314,11 +325,9 @@ hk_stop_daemon() {
 # hk_wait_for COND TIMEOUT_S: poll COND (a command string, eval'd) every
 # 0.1 s until it succeeds (0) or TIMEOUT_S seconds (may be fractional) pass (1).
 hk_wait_for() {
-  local cond=$1 timeout=${2:-10} deadline frac=
-  [[ $timeout =~ ^[0-9]+(\.[0-9]{1,6})?$ ]] || hk_fail "hk_wait_for: bad timeout '$timeout'"
-  [[ $timeout == *.* ]] && frac=${timeout#*.}
-  frac=${frac}000000
-  deadline=$((${EPOCHREALTIME/./} + 10#${timeout%%.*} * 1000000 + 10#${frac:0:6}))
+  local cond=$1 timeout=${2:-10} deadline us
+  us=$(_hk_us "$timeout") || hk_fail "hk_wait_for: bad timeout '$timeout'"
+  deadline=$((${EPOCHREALTIME/./} + us))
   while :; do
     if eval "$cond" >/dev/null 2>&1; then return 0; fi
     ((${EPOCHREALTIME/./} < deadline)) || return 1
@@ -368,14 +377,15 @@ hk_status_is() { [[ $(hk_status_field "$1" "$2" "$3") == "$4" ]]; }
 # ---------------------------------------------------------------- configs
 # hk_write_config FILE [INCLUDE]: FILE with `include INCLUDE` (if given) and
 # a global_defs naming nobody for the three daemon roles (the accounts the
-# lab runs the daemons as); more text can follow on stdin.
+# lab runs the daemons as), then stdin if it is a pipe or a file (a heredoc,
+# `cmd | hk_write_config F`); a terminal or /dev/null adds nothing.
 hk_write_config() {
   local file=$1 include=${2:-} tmp
   tmp=$file.tmp.$$
   {
     [[ -z $include ]] || printf 'include %s\n' "$include"
     printf 'global_defs {\n    vrrpd_user nobody\n    ipvsd_user nobody\n    checkd_user nobody\n}\n'
-    [[ -t 0 ]] || cat
+    if [[ -p /dev/stdin || -f /dev/stdin ]]; then cat; fi
   } >"$tmp"
   mv -f -- "$tmp" "$file"   # atomic: a reload never reads half a file
 }

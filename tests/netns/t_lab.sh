@@ -13,7 +13,7 @@ addrs_before=$(root_addrs)
 # Every link/address/route event of the root namespace while the lab is built.
 hk_bg - ip -o monitor link address route
 monitor_pid=$HK_LAST_PID
-monitor_log=$HK_TMP/log/bg-0.log
+monitor_log=$HK_LAST_LOG
 sleep 0.3   # let the monitor subscribe
 
 hk_bridge_lab a b

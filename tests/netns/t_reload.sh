@@ -32,6 +32,7 @@ EOF
 # ---- SIGHUP with a valid, changed configuration: applied.
 second_instance | hk_write_config "$conf" "$HK_REPO/conf/vrrpd.conf"
 kill -HUP "$pid"
+# shellcheck disable=SC2016  # evaluated by hk_wait_for
 hk_wait_for '[[ $(instances) == 2 ]]' 5 || hk_fail "SIGHUP: instances still '$(instances)', expected 2"
 hk_wait_for "grep -q 'configuration reloaded' '$log'" 2 || hk_fail "SIGHUP: no 'configuration reloaded' in the log"
 hk_assert_running n vrrpd

@@ -102,7 +102,7 @@ Test(daemon_configs, vrrpd_errors) {
 Test(daemon_configs, vrrpd_v3_advert_int_in_centiseconds) {
     MemoryFiles files;
     files.files["/t.conf"] = "vrrp_instance A {\n interface e\n virtual_router_id 1\n"
-                             " advert_int 0.01\n}\n";
+                             " version 3\n advert_int 0.01\n}\n";
     cr_expect_eq(vrrpd::load_vrrpd_config("/t.conf", files).instances[0].advert_int_centis, 1);
 }
 

@@ -30,12 +30,12 @@ std::string joined(const std::vector<std::string>& words) {
     return text;
 }
 
-#define EXPECT_FIRED(actual, expected)                                                    \
-    do {                                                                                  \
-        const std::string actual_text_ = joined(actual);                                  \
-        const std::string expected_text_ = (expected);                                    \
+#define EXPECT_FIRED(actual, expected)                                                          \
+    do {                                                                                        \
+        const std::string actual_text_ = joined(actual);                                        \
+        const std::string expected_text_ = (expected);                                          \
         cr_assert_str_eq(actual_text_.c_str(), expected_text_.c_str(), "fired [%s], want [%s]", \
-                         actual_text_.c_str(), expected_text_.c_str());                   \
+                         actual_text_.c_str(), expected_text_.c_str());                         \
     } while (0)
 
 struct Pipe {
@@ -269,8 +269,10 @@ Test(event_loop, run_until_stop_from_a_timer, .timeout = 5.) {
     EventLoop loop(clock);
     int ticks = 0;
     std::function<void()> tick = [&] {
-        if (++ticks == 3) loop.stop();
-        else loop.schedule(2ms, tick);
+        if (++ticks == 3)
+            loop.stop();
+        else
+            loop.schedule(2ms, tick);
     };
     loop.schedule(2ms, tick);
     loop.run();
@@ -318,7 +320,8 @@ Test(event_loop, watch_again_changes_events_and_keeps_the_callback, .timeout = 5
     Pipe pipe;
     std::vector<std::uint32_t> seen;
     // The write end of an empty pipe is writable, never readable.
-    loop.watch(pipe.write_end.get(), EPOLLIN, [&](std::uint32_t events) { seen.push_back(events); });
+    loop.watch(pipe.write_end.get(), EPOLLIN,
+               [&](std::uint32_t events) { seen.push_back(events); });
     loop.run_once(0ms);
     cr_assert(seen.empty());
     loop.watch(pipe.write_end.get(), EPOLLOUT);  // no callback given: the old one stays
