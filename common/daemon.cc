@@ -50,6 +50,7 @@ struct Runtime {
     const sandbox::Account& account;
     TimePoint started;
     long long config_loaded_unix_ms = 0;
+    ipc::RoleAccountNames account_names;  // as resolved at start
 };
 
 void answer_status(const Runtime& runtime, const DaemonContext& context, ipc::Connection& to) {
@@ -77,8 +78,11 @@ void answer_status(const Runtime& runtime, const DaemonContext& context, ipc::Co
 void reload(Runtime& runtime, DaemonContext& context, std::vector<std::string>* changes) {
     runtime.daemon.load_config(runtime.options.config_file);  // throws: nothing changed
     runtime.config_loaded_unix_ms = unix_time_ms();
-    // global_defs may name other accounts for the roles.
-    context.server.set_accounts(ipc::resolve_accounts(runtime.daemon.account_names()));
+    // Accounts are resolved to uids before the sandbox only: NSS modules
+    // (libnss_systemd) make calls no daemon's allow-list should have.
+    if (runtime.daemon.account_names() != runtime.account_names)
+        HK_LOG_WARNING("global_defs names other accounts or groups for the roles: "
+                       "that takes effect when %s restarts", runtime.spec.name.c_str());
     runtime.daemon.config_reloaded(context);
     HK_LOG_NOTICE("configuration reloaded from %s", runtime.options.config_file.c_str());
     if (changes) changes->push_back("reloaded " + runtime.options.config_file);
@@ -127,7 +131,8 @@ int run_daemon(const DaemonSpec& spec, Daemon& daemon, int argc, char** argv) {
     try {
         SystemClock clock;
         EventLoop loop(clock);
-        Runtime runtime{spec, options, daemon, *account, loop.now(), unix_time_ms()};
+        Runtime runtime{spec, options, daemon, *account, loop.now(), unix_time_ms(),
+                        daemon.account_names()};
 
         // 2. privileged resources and the control socket
         const ipc::RoleAccounts accounts = ipc::resolve_accounts(daemon.account_names());

@@ -5,6 +5,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "common/log.h"
 
@@ -28,10 +29,19 @@ PeerCredentials peer_credentials(int fd) {
         peer.uid = static_cast<uid_t>(-1);
         peer.gid = static_cast<gid_t>(-1);
     }
-    std::array<gid_t, 256> groups{};
-    length = sizeof groups;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &length) == 0)
-        peer.groups.assign(groups.begin(), groups.begin() + length / sizeof(gid_t));
+    // Too small a buffer fails with ERANGE and the size needed, so that an
+    // admin in many groups is not silently stripped of all of them.
+    std::vector<gid_t> groups(64);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        length = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &length) == 0) {
+            groups.resize(length / sizeof(gid_t));
+            peer.groups = std::move(groups);
+            break;
+        }
+        if (errno != ERANGE) break;
+        groups.resize(length / sizeof(gid_t));
+    }
     return peer;
 }
 

@@ -39,13 +39,18 @@ UniqueFd Server::listen(const std::string& path, mode_t mode, std::optional<uid_
             errno = EEXIST;
             fail(path + " exists and is not a socket");
         }
-        // Another instance still answering owns it; only a dead socket is replaced.
-        UniqueFd probe(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-        if (probe && connect(probe.get(), reinterpret_cast<const sockaddr*>(&address),
-                             sizeof address) == 0) {
+        // Only a dead socket (ECONNREFUSED: nobody listens) is replaced. The
+        // probe must not block: a live instance that is not accepting has a
+        // full backlog (EAGAIN), and owns the socket all the same.
+        UniqueFd probe(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (!probe) fail("socket");
+        const bool answered = connect(probe.get(), reinterpret_cast<const sockaddr*>(&address),
+                                      sizeof address) == 0;
+        if (answered || errno == EAGAIN) {
             errno = EADDRINUSE;
             fail(path + " is in use by a running daemon");
         }
+        if (errno != ECONNREFUSED && errno != ENOENT) fail(path + " exists and is not a dead socket");
         unlink(path.c_str());
     }
     UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));

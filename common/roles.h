@@ -52,6 +52,7 @@ struct RoleAccountNames {
     std::string checkd_user = "hakeep-check";
     std::string admin_group = "hakeep-admin";
     std::string reader_group = "hakeep";
+    bool operator==(const RoleAccountNames&) const = default;
 };
 
 RoleAccounts resolve_accounts(const RoleAccountNames& names);  // getpwnam/getgrnam

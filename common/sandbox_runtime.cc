@@ -13,8 +13,10 @@ const AllowList& runtime_syscalls() {
     // No PROT_EXEC mapping ever: nothing in hakeep generates code.
     static const ArgCondition no_exec = arg_masked(2, PROT_EXEC, 0);
     // Config files are opened read-only; nothing is ever created or truncated.
-    static const ArgCondition read_only =
-        arg_masked(2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE, O_RDONLY);
+    // O_TMPFILE includes O_DIRECTORY, which opendir() (glob of includes) sets:
+    // only its own bit is refused.
+    static const ArgCondition read_only = arg_masked(
+        2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY), O_RDONLY);
     static const AllowList list = {
         // event loop (common/event_loop.cc)
         {"epoll_wait", "event loop: wait for descriptors and timers"},

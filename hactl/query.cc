@@ -1,5 +1,7 @@
 #include "hactl/query.h"
 
+#include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,12 +14,30 @@
 
 namespace hakeep::hactl {
 
+namespace {
+
+// The group that opens the socket (or its directory) to us, by name.
+std::string group_of(const std::string& dir, const std::string& path) {
+    struct stat info{};
+    if (stat(dir.c_str(), &info) != 0) return "hakeep";
+    if ((info.st_mode & S_IXOTH) != 0 && stat(path.c_str(), &info) != 0) return "hakeep";
+    const struct group* entry = getgrgid(info.st_gid);
+    return entry != nullptr ? entry->gr_name : std::to_string(info.st_gid);
+}
+
+}  // namespace
+
 std::vector<Link> connect_all(const std::string& socket_dir,
                               const std::vector<std::string>& daemons) {
     std::vector<Link> links;
     for (const std::string& daemon : daemons) {
-        Link link{daemon, socket_dir + "/" + daemon + ".sock", ipc::connect_unix(socket_dir + "/" + daemon + ".sock"), 0};
-        if (!link.fd) link.connect_error = errno;
+        const std::string path = socket_dir + "/" + daemon + ".sock";
+        Link link{daemon, path, ipc::connect_unix(path), 0, {}};
+        if (!link.fd) {
+            link.connect_error = errno;
+            // Named now: after confine() no NSS lookup may run.
+            if (link.connect_error == EACCES) link.access_group = group_of(socket_dir, link.path);
+        }
         links.push_back(std::move(link));
     }
     return links;
@@ -48,7 +68,8 @@ Answer ask(const Link& link, const proto::Envelope& request) {
         case EPERM:
             answer.problem = "permission denied on " + link.path + " (uid " +
                              std::to_string(getuid()) +
-                             "): join group 'hakeep' to read state, 'hakeep-admin' to change it";
+                             "): join group '" + link.access_group +
+                             "' to read state (and 'hakeep-admin' to change it)";
             break;
         default:
             answer.problem = link.daemon + ": cannot connect to " + link.path + ": " +

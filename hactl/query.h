@@ -20,6 +20,7 @@ struct Link {
     std::string path;
     UniqueFd fd;
     int connect_error = 0;
+    std::string access_group;  // on EACCES: the group that would let us in
 };
 
 struct Answer {

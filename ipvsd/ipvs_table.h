@@ -47,11 +47,16 @@ struct ServiceKey {
     std::string to_string() const;  // "TCP 192.0.2.100:80", "FWM 7 IPv6"
 };
 
+// The form the kernel table is written and dumped in (netlink_kernel.h), so
+// that desired and dumped settings compare equal: persistence is timeout > 0
+// (IP_VS_SVC_F_PERSISTENT is derived from it, never kept in flags, nor is the
+// kernel's own IP_VS_SVC_F_HASHED); netmask 0 is the whole address (/32, /128).
 struct ServiceSettings {
     std::string scheduler = "wlc";
-    std::uint32_t flags = 0;    // IP_VS_SVC_F_* (persistent, hashed, sched flags)
-    std::uint32_t timeout = 0;  // persistence, seconds
-    std::uint32_t netmask = 0;  // persistence granularity: IPv4 netmask or IPv6 prefix length
+    std::uint32_t flags = 0;    // IP_VS_SVC_F_ONEPACKET and the scheduler flags (SCHED1..3)
+    std::uint32_t timeout = 0;  // persistence, seconds; 0: not persistent
+    std::uint32_t netmask = 0;  // persistence granularity: IPv4 mask in host byte order
+                                // (0xffffff00 for /24) or IPv6 prefix length; 0: whole address
     std::string pe_name;        // persistence engine ("sip"), usually empty
     auto operator<=>(const ServiceSettings&) const = default;
 };

@@ -434,8 +434,19 @@ hk_assert_contains() { # SUBSTRING TEXT [WHAT]
 hk_assert_rc() { # EXPECTED [WHAT]: checks HK_RC from hk_run
   [[ $HK_RC == "$1" ]] || hk_fail "${2:-command}: exit status $HK_RC, expected $1; stdout: '$HK_OUT' stderr: '$HK_ERR'"
 }
-hk_assert_running() { # NS NAME
-  hk_alive "$(hk_pid "$1" "$2")" || hk_fail "$2 in $1 (pid $(hk_pid "$1" "$2")) is not running"
+hk_assert_running() { # NS NAME [WHEN]
+  local pid
+  pid=$(hk_pid "$1" "$2")
+  hk_alive "$pid" || hk_fail "$2 in $1 (pid $pid) is not running${3:+ $3}: $(hk_exit_text "$pid")"
+}
+# hk_exit_text PID: how a dead child of ours ended ("exit 2", "killed by SIGSYS").
+hk_exit_text() {
+  local rc=0
+  hk_alive "$1" && { echo "still running"; return 0; }
+  wait "$1" 2>/dev/null || rc=$?
+  if ((rc == 127)); then echo "ended (not our child, or already reaped)"
+  elif ((rc > 128)); then echo "killed by SIG$(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"
+  else echo "exit $rc"; fi
 }
 hk_assert_file_absent() { # PATH [WHAT]
   [[ ! -e $1 && ! -L $1 ]] || hk_fail "${2:-$1} exists but must not"

@@ -3,12 +3,16 @@
 // AF_UNIX SOCK_SEQPACKET sockets in a temporary directory, and the check
 // states fed from checkd.
 #include <criterion/criterion.h>
+#include <grp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -570,6 +574,84 @@ Test(ipc, server_status_request_reaches_handler_and_reply_arrives, .timeout = 10
     cr_assert_eq(test.server->connection_count(), 1u);
 }
 
+namespace {
+
+// A child process that takes `uid`, `gid` and `groups`, connects to `path` and
+// waits for the server to close; exit status 0 when it could connect.
+pid_t connect_as(const std::string& path, uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
+    const pid_t child = fork();
+    cr_assert(child >= 0, "fork: %s", std::strerror(errno));
+    if (child != 0) return child;
+    if (setgroups(groups.size(), groups.data()) != 0 || setresgid(gid, gid, gid) != 0 ||
+        setresuid(uid, uid, uid) != 0)
+        _exit(2);
+    const UniqueFd fd = ipc::connect_unix(path);
+    if (!fd) _exit(3);
+    struct pollfd closed {
+        fd.get(), POLLIN, 0
+    };
+    poll(&closed, 1, 3000);
+    _exit(0);
+}
+
+}  // namespace
+
+Test(ipc, server_learns_roles_of_unprivileged_peers, .timeout = 10.) {
+    require_root();
+    cr_assert_eq(chmod(temp_dir.c_str(), 0711), 0);
+    SystemClock clock;
+    EventLoop loop(clock);
+    const std::string path = temp_path("groups.sock");
+    ipc::RoleAccounts host{};
+    host.vrrpd = 5003;
+    host.admin_group = 4200;
+    host.reader_group = 4201;
+    ipc::Server server(loop, ipc::Server::listen(path, 0666, std::nullopt, std::nullopt), host,
+                       "testd");
+    std::vector<ipc::PeerCredentials> peers;
+    std::vector<ipc::RoleSet> roles;
+    server.on_connect([&](ipc::Connection& connection) {
+        peers.push_back(connection.peer());
+        roles.push_back(connection.roles());
+        connection.close();
+    });
+    std::vector<gid_t> many;  // more than any fixed-size buffer of 256 would hold
+    for (gid_t group = 10000; group < 10300; ++group) many.push_back(group);
+    many.push_back(4200);
+    const struct {
+        uid_t uid;
+        gid_t gid;
+        std::vector<gid_t> groups;
+        ipc::RoleSet want;
+    } cases[] = {
+        {5000, 5000, {7, 4201}, ipc::role_reader},
+        {5001, 5001, many, ipc::role_admin | ipc::role_reader},
+        {5002, 4200, {}, ipc::role_admin | ipc::role_reader},
+        {5003, 5003, {}, ipc::role_vrrpd},
+        {5004, 5004, {1, 2, 3}, 0},
+    };
+    for (const auto& peer : cases) {
+        const std::size_t before = peers.size();
+        const pid_t child = connect_as(path, peer.uid, peer.gid, peer.groups);
+        cr_assert(run_until(loop, [&] { return peers.size() > before; }), "uid %u never connected",
+                  peer.uid);
+        int status = 0;
+        cr_assert_eq(waitpid(child, &status, 0), child);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child for uid %u: status 0x%x",
+                  peer.uid, status);
+        const ipc::PeerCredentials& seen = peers.back();
+        cr_assert_eq(seen.uid, peer.uid);
+        cr_assert_eq(seen.gid, peer.gid);
+        cr_assert_eq(seen.pid, child);
+        cr_assert_eq(seen.groups.size(), peer.groups.size(), "uid %u: %zu groups, want %zu",
+                     peer.uid, seen.groups.size(), peer.groups.size());
+        for (const gid_t group : peer.groups)
+            cr_assert(std::find(seen.groups.begin(), seen.groups.end(), group) != seen.groups.end(),
+                      "uid %u: group %u missing", peer.uid, group);
+        EXPECT_ROLES(roles.back(), peer.want);
+    }
+}
+
 Test(ipc, server_socket_mode_applied, .timeout = 10.) {
     TestServer test;
     struct stat status {};
@@ -791,6 +873,54 @@ Test(ipc, listen_refuses_a_live_socket, .timeout = 10.) {
     // The first one still owns the path.
     const UniqueFd client = ipc::connect_unix(path);
     cr_assert(client.valid(), "connect: %s", std::strerror(errno));
+}
+
+Test(ipc, listen_refuses_a_live_socket_with_a_full_backlog, .timeout = 5.) {
+    // A daemon that is alive but not accepting (stopped, or busy): its backlog
+    // fills up. Probing it must neither block nor take its socket away.
+    const std::string path = temp_path("busy.sock");
+    const UniqueFd busy = ipc::Server::listen(path, 0660, std::nullopt, std::nullopt);
+    std::vector<UniqueFd> waiting;
+    for (int index = 0; index < 100; ++index) {
+        UniqueFd fd = ipc::connect_unix(path);
+        if (!fd) {
+            cr_assert_eq(errno, EAGAIN, "connect: %s", std::strerror(errno));
+            break;
+        }
+        waiting.push_back(std::move(fd));
+    }
+    cr_assert(waiting.size() < 100, "the backlog never filled");
+    bool threw = false;
+    try {
+        ipc::Server::listen(path, 0660, std::nullopt, std::nullopt);
+    } catch (const std::system_error& error) {
+        threw = true;
+        cr_assert_eq(error.code().value(), EADDRINUSE, "%s", error.what());
+    }
+    cr_assert(threw, "took over the socket of a running daemon");
+    struct stat status {};
+    cr_assert_eq(lstat(path.c_str(), &status), 0, "the live socket was unlinked");
+}
+
+Test(ipc, listen_refuses_a_live_socket_of_another_kind, .timeout = 5.) {
+    // Someone else's SOCK_STREAM server at our path: not ours to remove.
+    const std::string path = temp_path("stream.sock");
+    const UniqueFd other(socket(AF_UNIX, SOCK_STREAM, 0));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strcpy(address.sun_path, path.c_str());
+    cr_assert_eq(bind(other.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    cr_assert_eq(::listen(other.get(), 4), 0);
+    bool threw = false;
+    try {
+        ipc::Server::listen(path, 0660, std::nullopt, std::nullopt);
+    } catch (const std::system_error& error) {
+        threw = true;
+        cr_assert_eq(error.code().value(), EPROTOTYPE, "%s", error.what());
+    }
+    cr_assert(threw, "replaced a live socket of another kind");
+    struct stat status {};
+    cr_assert_eq(lstat(path.c_str(), &status), 0);
 }
 
 Test(ipc, listen_replaces_a_stale_socket, .timeout = 10.) {

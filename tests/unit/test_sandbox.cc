@@ -1,6 +1,7 @@
 // The sandbox, for real: each Criterion test runs in its own process, so a
 // test can drop privileges, load a filter and expect to be killed by SIGSYS.
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -137,6 +138,14 @@ Test(sandbox, config_files_open_read_only_only, .signal = SIGSYS) {
     close(fd);
     open("/tmp/hakeep-sandbox-test", O_WRONLY | O_CREAT, 0600);
     cr_assert_fail("open for writing returned instead of killing the process");
+}
+
+Test(sandbox, reload_can_glob_include_directories) {
+    // glob(3) opens directories (O_DIRECTORY): reload with `include DIR/*.conf`.
+    sandbox::enter(policy_for(vrrpd::vrrpd_spec()));
+    DIR* directory = opendir("/proc/self");
+    cr_expect_not_null(directory);
+    if (directory != nullptr) closedir(directory);
 }
 
 Test(sandbox, seccomp_log_mode_does_not_kill) {
