@@ -1,6 +1,9 @@
 #include "ipvsd/config.h"
 
-#include <arpa/inet.h>
+#include <linux/ip_vs.h>
+
+#include <cctype>
+#include <cstring>
 
 #include <set>
 
@@ -11,31 +14,35 @@ using config::BlockKind;
 using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
+using config::Schema;
+using config::unbounded;
 
 KeywordSpec single() { return KeywordSpec{1, 1, BlockKind::none, nullptr, false}; }
 KeywordSpec flag() { return KeywordSpec{0, 0, BlockKind::none, nullptr, false}; }
+// lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]
+KeywordSpec method() { return KeywordSpec{1, 6, BlockKind::none, nullptr, false}; }
 
-const config::Schema& real_server_schema() {
-    static const config::Schema schema{{
+const Schema& real_server_schema() {
+    static const Schema schema{{
         {"weight", single()},
-        {"track_check", KeywordSpec{1, 1}},
+        {"track_check", single()},
         {"inhibit_on_failure", flag()},
         {"uthreshold", single()},
         {"lthreshold", single()},
-        {"lvs_method", single()},
-        {"lb_kind", single()},
+        {"lvs_method", method()},
+        {"lb_kind", method()},
     }};
     return schema;
 }
 
-const config::Schema& virtual_server_schema() {
-    static const config::Schema schema{{
+const Schema& virtual_server_schema() {
+    static const Schema schema{{
         {"lb_algo", single()},
         {"lvs_sched", single()},
-        {"lb_kind", single()},
-        {"lvs_method", single()},
+        {"lb_kind", method()},
+        {"lvs_method", method()},
         {"protocol", single()},
-        {"persistence_timeout", single()},
+        {"persistence_timeout", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
         {"persistence_granularity", single()},
         {"quorum", single()},
         {"hysteresis", single()},
@@ -43,76 +50,253 @@ const config::Schema& virtual_server_schema() {
         {"ha_suspend", flag()},
         {"inhibit_on_failure", flag()},
         {"sorry_server", KeywordSpec{2, 2, BlockKind::none, nullptr, false}},
-        {"delay_loop", single()},
+        {"sh-port", flag()},
+        {"sh-fallback", flag()},
+        {"mh-port", flag()},
+        {"mh-fallback", flag()},
+        {"flag-1", flag()},
+        {"flag-2", flag()},
+        {"flag-3", flag()},
+        {"ops", flag()},
         {"real_server", KeywordSpec{2, 2, BlockKind::optional, &real_server_schema()}},
     }};
     return schema;
 }
 
-void check_address(const ConfigNode& node, std::size_t index) {
+const Schema& ipvsd_global_defs_schema() {
+    static const Schema schema = [] {
+        Schema built = global_defs_schema();
+        // lvs_timeouts tcp N tcpfin N udp N (any subset, any order)
+        built.keywords["lvs_timeouts"] = KeywordSpec{2, 6, BlockKind::none, nullptr, false};
+        // lvs_sync_daemon INTERFACE INSTANCE [id N]
+        built.keywords["lvs_sync_daemon"] = KeywordSpec{2, 4, BlockKind::none, nullptr, false};
+        return built;
+    }();
+    return schema;
+}
+
+Address address_arg(const ConfigNode& node, std::size_t index) {
     const std::string text = node.string_arg(index);
-    unsigned char buffer[16];
-    if (inet_pton(AF_INET, text.c_str(), buffer) != 1 &&
-        inet_pton(AF_INET6, text.c_str(), buffer) != 1)
+    std::optional<Address> address = Address::parse(text);
+    if (!address)
         throw ConfigError(node.arg(index).where, "'" + text + "' is not an IPv4 or IPv6 address");
+    return *address;
+}
+
+std::uint16_t port_arg(const ConfigNode& node, std::size_t index) {
+    return static_cast<std::uint16_t>(node.int_arg(index, 0, 65535));
 }
 
 const std::vector<std::string> schedulers = {"rr",  "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
                                              "sh",  "sed", "nq", "fo",  "ovf",  "mh"};
 
+ForwardingConfig read_forwarding(const ConfigNode& node) {
+    ForwardingConfig forwarding;
+    const std::string kind = node.choice_arg(0, {"NAT", "DR", "TUN"});
+    forwarding.method = kind == "NAT" ? Forwarding::masquerade
+                        : kind == "DR" ? Forwarding::route
+                                       : Forwarding::tunnel;
+    for (std::size_t index = 1; index < node.args.size(); ++index) {
+        const std::string& word = node.args[index].text;
+        if (kind != "TUN")
+            throw ConfigError(node.args[index].where,
+                              "'" + node.keyword.text + " " + kind + "' takes no options, got '" +
+                                  word + "'");
+        if (word == "type") {
+            const std::string type = node.choice_arg(++index, {"ipip", "gue", "gre"});
+            forwarding.tunnel_type = type == "ipip"  ? IP_VS_CONN_F_TUNNEL_TYPE_IPIP
+                                     : type == "gue" ? IP_VS_CONN_F_TUNNEL_TYPE_GUE
+                                                     : IP_VS_CONN_F_TUNNEL_TYPE_GRE;
+        } else if (word == "port") {
+            forwarding.tunnel_port = static_cast<std::uint16_t>(node.int_arg(++index, 1, 65535));
+        } else if (word == "nocsum") {
+            forwarding.tunnel_flags = IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM;
+        } else if (word == "csum") {
+            forwarding.tunnel_flags = IP_VS_TUNNEL_ENCAP_FLAG_CSUM;
+        } else if (word == "remcsum") {
+            forwarding.tunnel_flags = IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM;
+        } else {
+            throw ConfigError(node.args[index].where,
+                              "unknown TUN option '" + word + "' (type, port, nocsum, csum, remcsum)");
+        }
+    }
+    if (forwarding.tunnel_type == IP_VS_CONN_F_TUNNEL_TYPE_GUE && forwarding.tunnel_port == 0)
+        throw ConfigError(node.where(), "'type gue' needs 'port N'");
+    return forwarding;
+}
+
+RealServerConfig read_real_server(const ConfigNode& node) {
+    RealServerConfig real;
+    real.where = node.where();
+    real.address = address_arg(node, 0);
+    real.port = port_arg(node, 1);
+    for (const ConfigNode& option : node.children) {
+        const std::string& key = option.keyword.text;
+        if (key == "weight") real.weight = static_cast<int>(option.int_arg(0, 0, 65535));
+        else if (key == "track_check") real.track_check = option.string_arg();
+        else if (key == "inhibit_on_failure") real.inhibit_on_failure = true;
+        else if (key == "uthreshold")
+            real.upper_threshold = static_cast<std::uint32_t>(option.int_arg(0, 0, 65535));
+        else if (key == "lthreshold")
+            real.lower_threshold = static_cast<std::uint32_t>(option.int_arg(0, 0, 65535));
+        else if (key == "lvs_method" || key == "lb_kind") real.forwarding = read_forwarding(option);
+    }
+    return real;
+}
+
+void read_scheduler_flag(VirtualServerConfig& server, const std::string& key) {
+    // sh and mh read the first two scheduler flags as "fallback" and "port".
+    if (key == "sh-fallback" || key == "mh-fallback" || key == "flag-1")
+        server.scheduler_flags |= IP_VS_SVC_F_SCHED1;
+    else if (key == "sh-port" || key == "mh-port" || key == "flag-2")
+        server.scheduler_flags |= IP_VS_SVC_F_SCHED2;
+    else if (key == "flag-3")
+        server.scheduler_flags |= IP_VS_SVC_F_SCHED3;
+}
+
 VirtualServerConfig read_virtual_server(const ConfigNode& block) {
     VirtualServerConfig server;
     server.where = block.where();
-    if (block.args.size() == 2 && block.args[0].text == "fwmark") {
+    if (block.args[0].text == "fwmark") {
         server.fwmark = static_cast<std::uint32_t>(block.int_arg(1, 1, 0xffffffffLL));
-    } else if (block.args.size() == 2 && block.args[0].text == "group") {
+        server.protocol = 0;
+    } else if (block.args[0].text == "group") {
         server.group = block.string_arg(1);
     } else {
-        check_address(block, 0);
-        server.address = block.string_arg(0);
-        server.port = static_cast<int>(block.int_arg(1, 0, 65535));
+        server.address = address_arg(block, 0);
+        server.family = server.address->family;
+        // keepalived allows the port to be left out: port 0, every port
+        // (meaningful with persistence).
+        if (block.args.size() > 1) server.port = port_arg(block, 1);
     }
     for (const ConfigNode& node : block.children) {
         const std::string& key = node.keyword.text;
         if (key == "lb_algo" || key == "lvs_sched") server.scheduler = node.choice_arg(0, schedulers);
-        else if (key == "lb_kind" || key == "lvs_method")
-            server.forwarding = node.choice_arg(0, {"NAT", "DR", "TUN"});
-        else if (key == "protocol") server.protocol = node.choice_arg(0, {"TCP", "UDP", "SCTP"});
-        else if (key == "persistence_timeout")
-            server.persistence_timeout = static_cast<int>(node.int_arg(0, 0, 2678400));
-        else if (key == "quorum") server.quorum = static_cast<int>(node.int_arg(0, 0, 65535));
-        else if (key == "real_server") {
-            RealServerConfig real;
-            real.where = node.where();
-            check_address(node, 0);
-            real.address = node.string_arg(0);
-            real.port = static_cast<int>(node.int_arg(1, 0, 65535));
-            for (const ConfigNode& option : node.children) {
-                if (option.keyword.text == "weight")
-                    real.weight = static_cast<int>(option.int_arg(0, 0, 65535));
-                else if (option.keyword.text == "track_check")
-                    real.track_check = option.string_arg();
+        else if (key == "lb_kind" || key == "lvs_method") server.forwarding = read_forwarding(node);
+        else if (key == "protocol") {
+            const std::string protocol = node.choice_arg(0, {"TCP", "UDP", "SCTP"});
+            if (server.fwmark != 0)
+                throw ConfigError(node.where(), "a fwmark virtual_server has no 'protocol'");
+            server.protocol = protocol == "TCP"   ? IPPROTO_TCP
+                              : protocol == "UDP" ? IPPROTO_UDP
+                                                  : IPPROTO_SCTP;
+        } else if (key == "persistence_timeout") {
+            // Given without a value: keepalived's 360 s.
+            server.persistence_timeout =
+                node.args.empty() ? 360 : static_cast<std::uint32_t>(node.int_arg(0, 0, 2678400));
+        } else if (key == "persistence_granularity") {
+            const std::string text = node.string_arg(0);
+            std::optional<Address> mask = Address::parse(text);
+            if (mask && mask->family == AF_INET) {
+                std::memcpy(&server.persistence_granularity, mask->bytes.data(), 4);
+            } else {
+                server.persistence_granularity =
+                    static_cast<std::uint32_t>(node.int_arg(0, 1, 128));  // IPv6 prefix length
             }
-            server.real_servers.push_back(std::move(real));
+        } else if (key == "quorum") server.quorum = static_cast<int>(node.int_arg(0, 0, 1000000));
+        else if (key == "hysteresis")
+            server.hysteresis = static_cast<int>(node.int_arg(0, 0, 1000000));
+        else if (key == "alpha") server.alpha = true;
+        else if (key == "ha_suspend") server.ha_suspend = true;
+        else if (key == "inhibit_on_failure") server.inhibit_on_failure = true;
+        else if (key == "ops") server.one_packet = true;
+        else if (key == "sorry_server") {
+            RealServerConfig sorry;
+            sorry.where = node.where();
+            sorry.address = address_arg(node, 0);
+            sorry.port = port_arg(node, 1);
+            server.sorry_server = sorry;
+        } else if (key == "real_server") server.real_servers.push_back(read_real_server(node));
+        else read_scheduler_flag(server, key);
+    }
+    if (server.fwmark != 0 && !server.real_servers.empty())
+        server.family = server.real_servers.front().address.family;
+    if (server.one_packet && server.protocol != IPPROTO_UDP)
+        throw ConfigError(block.where(), "'ops' (one-packet scheduling) is for UDP services only");
+    return server;
+}
+
+std::vector<GroupMember> read_group(const ConfigNode& block) {
+    std::vector<GroupMember> members;
+    for (const ConfigNode& entry : block.children) {
+        GroupMember member;
+        if (entry.keyword.text == "fwmark") {
+            member.fwmark = static_cast<std::uint32_t>(entry.int_arg(0, 1, 0xffffffffLL));
+            if (entry.args.size() > 1)
+                member.family = entry.choice_arg(1, {"inet", "inet6"}) == "inet6" ? AF_INET6 : AF_INET;
+            members.push_back(member);
+            continue;
+        }
+        std::string text = entry.keyword.text;
+        const std::size_t dash = text.rfind('-');
+        if (dash != std::string::npos && text.find(':') == std::string::npos) {
+            const std::string last = text.substr(dash + 1);
+            text = text.substr(0, dash);
+            int end = 0;
+            for (char digit : last) end = std::isdigit(static_cast<unsigned char>(digit)) ? end * 10 + (digit - '0') : 1000;
+            if (last.empty() || end > 255)
+                throw ConfigError(entry.where(), "'" + entry.keyword.text + "' is not a range a.b.c.d-e");
+            member.range_end = static_cast<std::uint8_t>(end);
+        }
+        std::optional<Address> address = Address::parse(text);
+        if (!address)
+            throw ConfigError(entry.where(), "'" + entry.keyword.text + "' is not an address, range or fwmark");
+        member.first = *address;
+        member.family = address->family;
+        if (member.range_end != 0 && member.range_end < address->bytes[3])
+            throw ConfigError(entry.where(), "range '" + entry.keyword.text + "' ends before it starts");
+        if (!entry.args.empty()) member.port = port_arg(entry, 0);
+        members.push_back(member);
+    }
+    return members;
+}
+
+void read_ipvs_globals(const std::vector<ConfigNode>& top, IpvsdConfig& result) {
+    for (const ConfigNode& block : top) {
+        if (block.keyword.text != "global_defs") continue;
+        for (const ConfigNode& node : block.children) {
+            if (node.keyword.text == "lvs_timeouts") {
+                if (node.args.size() % 2 != 0)
+                    throw ConfigError(node.where(), "'lvs_timeouts' takes pairs: tcp N tcpfin N udp N");
+                for (std::size_t index = 0; index < node.args.size(); index += 2) {
+                    const std::string which = node.choice_arg(index, {"tcp", "tcpfin", "udp"});
+                    const auto seconds = static_cast<std::uint32_t>(node.int_arg(index + 1, 1, 31536000));
+                    (which == "tcp" ? result.timeouts.tcp
+                     : which == "tcpfin" ? result.timeouts.tcp_fin
+                                         : result.timeouts.udp) = seconds;
+                }
+            } else if (node.keyword.text == "lvs_sync_daemon") {
+                SyncDaemonConfig sync{node.string_arg(0), node.string_arg(1), 0};
+                if (node.args.size() > 2) {
+                    if (node.args[2].text != "id" || node.args.size() != 4)
+                        throw ConfigError(node.args[2].where, "'lvs_sync_daemon' options: id N");
+                    sync.sync_id = static_cast<std::uint8_t>(node.int_arg(3, 0, 255));
+                }
+                result.sync_daemon = sync;
+            }
         }
     }
-    return server;
 }
 
 }  // namespace
 
+std::string RealServerConfig::label() const {
+    const std::string text = address.to_string();
+    return (address.family == AF_INET6 ? "[" + text + "]" : text) + ":" + std::to_string(port);
+}
+
 std::string VirtualServerConfig::label() const {
-    if (fwmark) return "fwmark " + std::to_string(*fwmark);
+    if (fwmark != 0) return "fwmark " + std::to_string(fwmark);
     if (!group.empty()) return "group " + group;
-    return (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
-           std::to_string(port);
+    const std::string text = address->to_string();
+    return (address->family == AF_INET6 ? "[" + text + "]" : text) + ":" + std::to_string(port);
 }
 
 const config::Schema& ipvsd_schema() {
-    static const config::Schema schema{{
-        {"global_defs", KeywordSpec{0, 0, BlockKind::required, &global_defs_schema()}},
-        {"virtual_server", KeywordSpec{2, 2, BlockKind::required, &virtual_server_schema()}},
-        // Entries "ADDR PORT" or "fwmark N", one per line.
+    static const Schema schema{{
+        {"global_defs", KeywordSpec{0, 0, BlockKind::required, &ipvsd_global_defs_schema()}},
+        {"virtual_server", KeywordSpec{1, 2, BlockKind::required, &virtual_server_schema()}},
+        // Entries "ADDR [PORT]", "a.b.c.d-e [PORT]" or "fwmark N [inet|inet6]", one per line.
         {"virtual_server_group", KeywordSpec{1, 1, BlockKind::required}},
     }};
     return schema;
@@ -121,17 +305,26 @@ const config::Schema& ipvsd_schema() {
 IpvsdConfig parse_ipvsd_config(const config::ParsedConfig& parsed) {
     IpvsdConfig result;
     result.global = read_global_defs(parsed.statements);
+    read_ipvs_globals(parsed.statements, result);
     std::set<std::string> labels;
     for (const ConfigNode& node : parsed.statements) {
         if (node.keyword.text == "virtual_server_group") {
-            result.virtual_server_groups.push_back(node.string_arg(0));
-        } else if (node.keyword.text == "virtual_server") {
-            VirtualServerConfig server = read_virtual_server(node);
-            if (!labels.insert(server.label() + "/" + server.protocol).second)
-                throw ConfigError(node.where(),
-                                  "virtual_server " + server.label() + " defined twice");
-            result.virtual_servers.push_back(std::move(server));
+            const std::string name = node.string_arg(0);
+            if (result.virtual_server_groups.contains(name))
+                throw ConfigError(node.arg(0).where, "virtual_server_group '" + name + "' defined twice");
+            result.virtual_server_groups[name] = read_group(node);
         }
+    }
+    for (const ConfigNode& node : parsed.statements) {
+        if (node.keyword.text != "virtual_server") continue;
+        VirtualServerConfig server = read_virtual_server(node);
+        if (!server.group.empty() && !result.virtual_server_groups.contains(server.group))
+            throw ConfigError(node.arg(1).where,
+                              "virtual_server names unknown virtual_server_group '" + server.group + "'");
+        const std::string identity = server.label() + "/" + std::to_string(server.protocol);
+        if (!labels.insert(identity).second)
+            throw ConfigError(node.where(), "virtual_server " + server.label() + " defined twice");
+        result.virtual_servers.push_back(std::move(server));
     }
     return result;
 }

@@ -1,5 +1,6 @@
 // ipvsd.conf: keepalived's virtual_server blocks, with checkers replaced by
-// `track_check NAME` (the checks live in checkd.conf). Pure parsing.
+// `track_check NAME` (the checks live in checkd.conf). Pure parsing: text in,
+// IpvsdConfig or ConfigError (FILE:LINE:COL: message) out.
 #pragma once
 
 #include <optional>
@@ -8,36 +9,77 @@
 
 #include "common/config.h"
 #include "common/global_defs.h"
+#include "ipvsd/ipvs_table.h"
 
 namespace hakeep::ipvsd {
 
+struct ForwardingConfig {
+    Forwarding method = Forwarding::masquerade;
+    std::uint8_t tunnel_type = 0;  // TUN: ipip (0), gue (1), gre (2)
+    std::uint16_t tunnel_port = 0; // gue
+    std::uint16_t tunnel_flags = 0;
+    auto operator<=>(const ForwardingConfig&) const = default;
+};
+
 struct RealServerConfig {
-    std::string address;
-    int port = 0;
+    Address address;
+    std::uint16_t port = 0;
     int weight = 1;
     std::string track_check;  // empty: always up
+    std::optional<ForwardingConfig> forwarding;  // else the virtual server's
+    std::uint32_t upper_threshold = 0;
+    std::uint32_t lower_threshold = 0;
+    std::optional<bool> inhibit_on_failure;      // else the virtual server's
     config::SourceLocation where;
+    std::string label() const;  // "203.0.113.11:8080"
+};
+
+// One address of a virtual_server_group: ADDR [PORT], a range a.b.c.d-e, or fwmark.
+struct GroupMember {
+    Address first;
+    std::uint8_t range_end = 0;  // last byte of an IPv4 range, 0 if none
+    std::uint16_t port = 0;
+    std::uint32_t fwmark = 0;
+    int family = AF_INET;
 };
 
 struct VirtualServerConfig {
-    std::string address;            // or empty with fwmark
-    int port = 0;
-    std::optional<std::uint32_t> fwmark;
-    std::string group;              // virtual_server group NAME
-    std::string scheduler = "wlc";  // lb_algo / lvs_sched (keepalived's default)
-    std::string forwarding = "NAT"; // lb_kind / lvs_method
-    std::string protocol = "TCP";
-    int persistence_timeout = 0;
+    // Exactly one of: address+port, fwmark, group.
+    std::optional<Address> address;
+    std::uint16_t port = 0;
+    std::uint32_t fwmark = 0;
+    std::string group;
+    int family = AF_INET;                  // fwmark: from the addresses of its real servers
+    std::uint16_t protocol = IPPROTO_TCP;
+    std::string scheduler = "wlc";         // keepalived's default
+    std::uint32_t scheduler_flags = 0;     // sh-port, sh-fallback, mh-*, flag-1..3
+    bool one_packet = false;               // ops
+    ForwardingConfig forwarding;
+    std::uint32_t persistence_timeout = 0; // 0: not persistent
+    std::uint32_t persistence_granularity = 0;
     int quorum = 1;
+    int hysteresis = 0;
+    std::optional<RealServerConfig> sorry_server;
+    bool inhibit_on_failure = false;
+    bool alpha = false;
+    bool ha_suspend = false;
     std::vector<RealServerConfig> real_servers;
     config::SourceLocation where;
-    std::string label() const;      // "192.0.2.100:80", "fwmark 7", "group web"
+    std::string label() const;  // "192.0.2.100:80", "fwmark 7", "group web"
+};
+
+struct SyncDaemonConfig {
+    std::string interface;
+    std::string instance;  // the vrrp_instance whose state it follows
+    std::uint8_t sync_id = 0;
 };
 
 struct IpvsdConfig {
     GlobalDefs global;
     std::vector<VirtualServerConfig> virtual_servers;
-    std::vector<std::string> virtual_server_groups;
+    std::map<std::string, std::vector<GroupMember>> virtual_server_groups;
+    Timeouts timeouts;
+    std::optional<SyncDaemonConfig> sync_daemon;
 };
 
 const config::Schema& ipvsd_schema();

@@ -4,6 +4,7 @@
 #include "ipvsd/ipvs_table.h"
 
 #include <arpa/inet.h>
+#include <linux/ip_vs.h>
 
 #include <cstdio>
 #include <cstring>
@@ -13,10 +14,14 @@ namespace {
 
 std::string protocol_name(std::uint16_t protocol) {
     switch (protocol) {
-    case IPPROTO_TCP: return "TCP";
-    case IPPROTO_UDP: return "UDP";
-    case IPPROTO_SCTP: return "SCTP";
-    default: return "proto " + std::to_string(protocol);
+        case IPPROTO_TCP:
+            return "TCP";
+        case IPPROTO_UDP:
+            return "UDP";
+        case IPPROTO_SCTP:
+            return "SCTP";
+        default:
+            return "proto " + std::to_string(protocol);
     }
 }
 
@@ -26,12 +31,11 @@ std::string address_and_port(const Address& address, std::uint16_t port) {
     return (address.family == AF_INET6 ? "[" + text + "]" : text) + ":" + std::to_string(port);
 }
 
-// IPv4: a mask in host byte order shown dotted; IPv6: a prefix length.
+// IPv4: a mask in network byte order shown dotted; IPv6: a prefix length.
 std::string netmask_text(int family, std::uint32_t netmask) {
     if (family == AF_INET6) return "/" + std::to_string(netmask);
     Address mask;
-    const std::uint32_t network_order = htonl(netmask);
-    std::memcpy(mask.bytes.data(), &network_order, sizeof network_order);
+    std::memcpy(mask.bytes.data(), &netmask, sizeof netmask);
     return mask.to_string();
 }
 
@@ -43,19 +47,30 @@ std::string hex(std::uint32_t value) {
 
 std::string service_settings_text(const ServiceKey& key, const ServiceSettings& settings) {
     std::string text = " scheduler " + settings.scheduler;
-    if (settings.timeout) text += " persistent " + std::to_string(settings.timeout);
-    if (settings.netmask) text += " mask " + netmask_text(key.family, settings.netmask);
-    if (settings.flags) text += " flags " + hex(settings.flags);
+    // As ipvsadm -L: the granularity only with persistence and unless it is
+    // the whole address, and not the flag that goes with a timeout.
+    const bool whole_address = settings.netmask == (key.family == AF_INET6 ? 128 : 0xffffffffU);
+    if (settings.timeout) {
+        text += " persistent " + std::to_string(settings.timeout);
+        if (!whole_address) text += " mask " + netmask_text(key.family, settings.netmask);
+    }
+    const std::uint32_t flags =
+        settings.timeout ? settings.flags & ~std::uint32_t{IP_VS_SVC_F_PERSISTENT} : settings.flags;
+    if (flags) text += " flags " + hex(flags);
     if (!settings.pe_name.empty()) text += " pe " + settings.pe_name;
     return text;
 }
 
 std::string tunnel_type_name(std::uint8_t type) {
     switch (type) {
-    case 0: return "ipip";
-    case 1: return "gue";
-    case 2: return "gre";
-    default: return std::to_string(type);
+        case 0:
+            return "ipip";
+        case 1:
+            return "gue";
+        case 2:
+            return "gre";
+        default:
+            return std::to_string(type);
     }
 }
 
@@ -108,11 +123,16 @@ std::optional<Address> Address::parse(const std::string& text) {
 
 const char* forwarding_name(Forwarding forwarding) {
     switch (forwarding) {
-    case Forwarding::masquerade: return "NAT";
-    case Forwarding::local: return "local";
-    case Forwarding::tunnel: return "TUN";
-    case Forwarding::route: return "DR";
-    case Forwarding::bypass: return "bypass";
+        case Forwarding::masquerade:
+            return "NAT";
+        case Forwarding::local:
+            return "local";
+        case Forwarding::tunnel:
+            return "TUN";
+        case Forwarding::route:
+            return "DR";
+        case Forwarding::bypass:
+            return "bypass";
     }
     return "unknown";
 }
@@ -124,22 +144,28 @@ std::string ServiceKey::to_string() const {
 
 std::string Operation::to_string() const {
     switch (kind) {
-    case Kind::add_service:
-        return "add service " + service.to_string() + service_settings_text(service, service_settings);
-    case Kind::edit_service:
-        return "edit service " + service.to_string() + service_settings_text(service, service_settings);
-    case Kind::delete_service: return "delete service " + service.to_string();
-    case Kind::add_destination: return "add destination " + destination_text(*this, true);
-    case Kind::edit_destination: return "edit destination " + destination_text(*this, true);
-    case Kind::delete_destination: return "delete destination " + destination_text(*this, false);
-    case Kind::set_timeouts:
-        return "set timeouts tcp " + std::to_string(timeouts.tcp) + " tcpfin " +
-               std::to_string(timeouts.tcp_fin) + " udp " + std::to_string(timeouts.udp);
-    case Kind::start_sync_daemon:
-        return std::string("start sync daemon ") + role_name(sync_daemon.role) + " " +
-               sync_daemon.interface + " syncid " + std::to_string(sync_daemon.sync_id);
-    case Kind::stop_sync_daemon:
-        return std::string("stop sync daemon ") + role_name(sync_daemon.role);
+        case Kind::add_service:
+            return "add service " + service.to_string() +
+                   service_settings_text(service, service_settings);
+        case Kind::edit_service:
+            return "edit service " + service.to_string() +
+                   service_settings_text(service, service_settings);
+        case Kind::delete_service:
+            return "delete service " + service.to_string();
+        case Kind::add_destination:
+            return "add destination " + destination_text(*this, true);
+        case Kind::edit_destination:
+            return "edit destination " + destination_text(*this, true);
+        case Kind::delete_destination:
+            return "delete destination " + destination_text(*this, false);
+        case Kind::set_timeouts:
+            return "set timeouts tcp " + std::to_string(timeouts.tcp) + " tcpfin " +
+                   std::to_string(timeouts.tcp_fin) + " udp " + std::to_string(timeouts.udp);
+        case Kind::start_sync_daemon:
+            return std::string("start sync daemon ") + role_name(sync_daemon.role) + " " +
+                   sync_daemon.interface + " syncid " + std::to_string(sync_daemon.sync_id);
+        case Kind::stop_sync_daemon:
+            return std::string("stop sync daemon ") + role_name(sync_daemon.role);
     }
     return "unknown operation";
 }

@@ -47,16 +47,16 @@ struct ServiceKey {
     std::string to_string() const;  // "TCP 192.0.2.100:80", "FWM 7 IPv6"
 };
 
-// The form the kernel table is written and dumped in (netlink_kernel.h), so
-// that desired and dumped settings compare equal: persistence is timeout > 0
-// (IP_VS_SVC_F_PERSISTENT is derived from it, never kept in flags, nor is the
-// kernel's own IP_VS_SVC_F_HASHED); netmask 0 is the whole address (/32, /128).
+// As the kernel keeps them, so that desired and dumped settings compare
+// equal (netlink_kernel.h): flags without the kernel's own IP_VS_SVC_F_HASHED;
+// IP_VS_SVC_F_PERSISTENT set exactly when timeout > 0 (as ipvsadm does);
+// netmask as on the wire, never 0 (the kernel refuses an IPv6 prefix of 0).
 struct ServiceSettings {
     std::string scheduler = "wlc";
-    std::uint32_t flags = 0;    // IP_VS_SVC_F_ONEPACKET and the scheduler flags (SCHED1..3)
+    std::uint32_t flags = 0;    // IP_VS_SVC_F_* (persistent, one-packet, scheduler flags)
     std::uint32_t timeout = 0;  // persistence, seconds; 0: not persistent
-    std::uint32_t netmask = 0;  // persistence granularity: IPv4 mask in host byte order
-                                // (0xffffff00 for /24) or IPv6 prefix length; 0: whole address
+    std::uint32_t netmask = 0;  // persistence granularity: IPv4 mask in network byte order
+                                // (0xffffffff: whole address) or IPv6 prefix length (128)
     std::string pe_name;        // persistence engine ("sip"), usually empty
     auto operator<=>(const ServiceSettings&) const = default;
 };

@@ -115,16 +115,12 @@ std::array<std::uint8_t, 16> wire_address(const Address& address) {
 
 void check_family(int family) {
     if (family != AF_INET && family != AF_INET6)
-        throw EncodingError("address family " + std::to_string(family) + " is neither IPv4 nor IPv6");
-}
-
-std::uint32_t wire_netmask(int family, std::uint32_t netmask) {
-    if (family == AF_INET6) return netmask ? netmask : 128;
-    return htonl(netmask ? netmask : 0xffffffffU);
+        throw EncodingError("address family " + std::to_string(family) +
+                            " is neither IPv4 nor IPv6");
 }
 
 std::uint32_t wire_service_flags(const ServiceSettings& settings) {
-    std::uint32_t flags = settings.flags & ~(IP_VS_SVC_F_HASHED | IP_VS_SVC_F_PERSISTENT);
+    std::uint32_t flags = settings.flags & ~IP_VS_SVC_F_HASHED;
     if (settings.timeout > 0) flags |= IP_VS_SVC_F_PERSISTENT;
     return flags;
 }
@@ -152,7 +148,8 @@ void put_service(Request& request, const ServiceKey& key, const ServiceSettings*
         request.string(IPVS_SVC_ATTR_SCHED_NAME, settings->scheduler);
         request.bytes(IPVS_SVC_ATTR_FLAGS, &flags, sizeof flags);
         request.u32(IPVS_SVC_ATTR_TIMEOUT, settings->timeout);
-        request.u32(IPVS_SVC_ATTR_NETMASK, wire_netmask(key.family, settings->netmask));
+        // Already in the kernel's terms: __be32 for IPv4, a prefix length for IPv6.
+        request.u32(IPVS_SVC_ATTR_NETMASK, settings->netmask);
         if (!settings->pe_name.empty()) request.string(IPVS_SVC_ATTR_PE_NAME, settings->pe_name);
     }
     request.end_nest(nest);
@@ -181,57 +178,60 @@ void put_destination(Request& request, const DestinationKey& key,
 std::vector<std::uint8_t> encode(int family, const Operation& operation) {
     using Kind = Operation::Kind;
     switch (operation.kind) {
-    case Kind::add_service:
-    case Kind::edit_service: {
-        Request request(family, operation.kind == Kind::add_service ? IPVS_CMD_NEW_SERVICE
-                                                                    : IPVS_CMD_SET_SERVICE);
-        put_service(request, operation.service, &operation.service_settings);
-        return request.wire();
-    }
-    case Kind::delete_service: {
-        Request request(family, IPVS_CMD_DEL_SERVICE);
-        put_service(request, operation.service, nullptr);
-        return request.wire();
-    }
-    case Kind::add_destination:
-    case Kind::edit_destination: {
-        Request request(family, operation.kind == Kind::add_destination ? IPVS_CMD_NEW_DEST
-                                                                        : IPVS_CMD_SET_DEST);
-        put_service(request, operation.service, nullptr);
-        put_destination(request, operation.destination, &operation.destination_settings);
-        return request.wire();
-    }
-    case Kind::delete_destination: {
-        Request request(family, IPVS_CMD_DEL_DEST);
-        put_service(request, operation.service, nullptr);
-        put_destination(request, operation.destination, nullptr);
-        return request.wire();
-    }
-    case Kind::set_timeouts: {
-        // An absent attribute (our 0) leaves that timeout as it is.
-        Request request(family, IPVS_CMD_SET_CONFIG);
-        if (operation.timeouts.tcp) request.u32(IPVS_CMD_ATTR_TIMEOUT_TCP, operation.timeouts.tcp);
-        if (operation.timeouts.tcp_fin)
-            request.u32(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, operation.timeouts.tcp_fin);
-        if (operation.timeouts.udp) request.u32(IPVS_CMD_ATTR_TIMEOUT_UDP, operation.timeouts.udp);
-        return request.wire();
-    }
-    case Kind::start_sync_daemon:
-    case Kind::stop_sync_daemon: {
-        const bool start = operation.kind == Kind::start_sync_daemon;
-        const SyncDaemon& daemon = operation.sync_daemon;
-        if (start && (daemon.interface.empty() || daemon.interface.size() >= IP_VS_IFNAME_MAXLEN))
-            throw EncodingError("bad interface name '" + daemon.interface + "'");
-        Request request(family, start ? IPVS_CMD_NEW_DAEMON : IPVS_CMD_DEL_DAEMON);
-        nlattr* nest = request.begin_nest(IPVS_CMD_ATTR_DAEMON);
-        request.u32(IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(daemon.role));
-        if (start) {
-            request.string(IPVS_DAEMON_ATTR_MCAST_IFN, daemon.interface);
-            request.u32(IPVS_DAEMON_ATTR_SYNC_ID, daemon.sync_id);
+        case Kind::add_service:
+        case Kind::edit_service: {
+            Request request(family, operation.kind == Kind::add_service ? IPVS_CMD_NEW_SERVICE
+                                                                        : IPVS_CMD_SET_SERVICE);
+            put_service(request, operation.service, &operation.service_settings);
+            return request.wire();
         }
-        request.end_nest(nest);
-        return request.wire();
-    }
+        case Kind::delete_service: {
+            Request request(family, IPVS_CMD_DEL_SERVICE);
+            put_service(request, operation.service, nullptr);
+            return request.wire();
+        }
+        case Kind::add_destination:
+        case Kind::edit_destination: {
+            Request request(family, operation.kind == Kind::add_destination ? IPVS_CMD_NEW_DEST
+                                                                            : IPVS_CMD_SET_DEST);
+            put_service(request, operation.service, nullptr);
+            put_destination(request, operation.destination, &operation.destination_settings);
+            return request.wire();
+        }
+        case Kind::delete_destination: {
+            Request request(family, IPVS_CMD_DEL_DEST);
+            put_service(request, operation.service, nullptr);
+            put_destination(request, operation.destination, nullptr);
+            return request.wire();
+        }
+        case Kind::set_timeouts: {
+            // An absent attribute (our 0) leaves that timeout as it is.
+            Request request(family, IPVS_CMD_SET_CONFIG);
+            if (operation.timeouts.tcp)
+                request.u32(IPVS_CMD_ATTR_TIMEOUT_TCP, operation.timeouts.tcp);
+            if (operation.timeouts.tcp_fin)
+                request.u32(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, operation.timeouts.tcp_fin);
+            if (operation.timeouts.udp)
+                request.u32(IPVS_CMD_ATTR_TIMEOUT_UDP, operation.timeouts.udp);
+            return request.wire();
+        }
+        case Kind::start_sync_daemon:
+        case Kind::stop_sync_daemon: {
+            const bool start = operation.kind == Kind::start_sync_daemon;
+            const SyncDaemon& daemon = operation.sync_daemon;
+            if (start &&
+                (daemon.interface.empty() || daemon.interface.size() >= IP_VS_IFNAME_MAXLEN))
+                throw EncodingError("bad interface name '" + daemon.interface + "'");
+            Request request(family, start ? IPVS_CMD_NEW_DAEMON : IPVS_CMD_DEL_DAEMON);
+            nlattr* nest = request.begin_nest(IPVS_CMD_ATTR_DAEMON);
+            request.u32(IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(daemon.role));
+            if (start) {
+                request.string(IPVS_DAEMON_ATTR_MCAST_IFN, daemon.interface);
+                request.u32(IPVS_DAEMON_ATTR_SYNC_ID, daemon.sync_id);
+            }
+            request.end_nest(nest);
+            return request.wire();
+        }
     }
     throw EncodingError("unknown operation");
 }
@@ -333,8 +333,8 @@ Attributes parse_reply(const nlmsghdr& header, const char* what) {
 
 Attributes parse_nested(nlattr* nest, int max_type, const nla_policy* policy, const char* what) {
     Attributes attributes(static_cast<std::size_t>(max_type) + 1, nullptr);
-    if (!nest || nla_parse_nested(attributes.data(), max_type, nest,
-                                  const_cast<nla_policy*>(policy)) < 0)
+    if (!nest ||
+        nla_parse_nested(attributes.data(), max_type, nest, const_cast<nla_policy*>(policy)) < 0)
         throw malformed(what);
     return attributes;
 }
@@ -375,8 +375,8 @@ Address read_address(nlattr* attribute, int family) {
 // A service as dump() reports it; see netlink_kernel.h for the normalisation.
 std::pair<ServiceKey, Service> read_service(const nlmsghdr& header) {
     const Attributes top = parse_reply(header, "service");
-    const Attributes a = parse_nested(top[IPVS_CMD_ATTR_SERVICE], IPVS_SVC_ATTR_MAX,
-                                      service_policy(), "service");
+    const Attributes a =
+        parse_nested(top[IPVS_CMD_ATTR_SERVICE], IPVS_SVC_ATTR_MAX, service_policy(), "service");
     if (!a[IPVS_SVC_ATTR_AF] || !a[IPVS_SVC_ATTR_SCHED_NAME] || !a[IPVS_SVC_ATTR_FLAGS])
         throw malformed("service");
     ServiceKey key;
@@ -400,19 +400,15 @@ std::pair<ServiceKey, Service> read_service(const nlmsghdr& header) {
     settings.timeout = u32_or(a[IPVS_SVC_ATTR_TIMEOUT], 0);
     ip_vs_flags flags{};
     nla_memcpy(&flags, a[IPVS_SVC_ATTR_FLAGS], sizeof flags);
+    // HASHED is the kernel's bookkeeping, never ours to write or compare.
     settings.flags = flags.flags & ~IP_VS_SVC_F_HASHED;
-    const bool persistent = (settings.flags & IP_VS_SVC_F_PERSISTENT) != 0;
-    if (persistent == (settings.timeout > 0)) settings.flags &= ~IP_VS_SVC_F_PERSISTENT;
-    const std::uint32_t netmask = u32_or(a[IPVS_SVC_ATTR_NETMASK], 0);
-    if (key.family == AF_INET6)
-        settings.netmask = netmask == 128 ? 0 : netmask;
-    else
-        settings.netmask = ntohl(netmask) == 0xffffffffU ? 0 : ntohl(netmask);
+    settings.netmask = u32_or(a[IPVS_SVC_ATTR_NETMASK], 0);
     read_stats(a[IPVS_SVC_ATTR_STATS64], a[IPVS_SVC_ATTR_STATS], service.counters);
     return {key, service};
 }
 
-std::pair<DestinationKey, Destination> read_destination(const nlmsghdr& header, int service_family) {
+std::pair<DestinationKey, Destination> read_destination(const nlmsghdr& header,
+                                                        int service_family) {
     const Attributes top = parse_reply(header, "destination");
     const Attributes a = parse_nested(top[IPVS_CMD_ATTR_DEST], IPVS_DEST_ATTR_MAX,
                                       destination_policy(), "destination");
@@ -435,7 +431,8 @@ std::pair<DestinationKey, Destination> read_destination(const nlmsghdr& header, 
     if (a[IPVS_DEST_ATTR_TUN_TYPE]) settings.tunnel_type = nla_get_u8(a[IPVS_DEST_ATTR_TUN_TYPE]);
     if (a[IPVS_DEST_ATTR_TUN_PORT])
         settings.tunnel_port = ntohs(nla_get_u16(a[IPVS_DEST_ATTR_TUN_PORT]));
-    if (a[IPVS_DEST_ATTR_TUN_FLAGS]) settings.tunnel_flags = nla_get_u16(a[IPVS_DEST_ATTR_TUN_FLAGS]);
+    if (a[IPVS_DEST_ATTR_TUN_FLAGS])
+        settings.tunnel_flags = nla_get_u16(a[IPVS_DEST_ATTR_TUN_FLAGS]);
     destination.counters.active_connections = u32_or(a[IPVS_DEST_ATTR_ACTIVE_CONNS], 0);
     destination.counters.inactive_connections = u32_or(a[IPVS_DEST_ATTR_INACT_CONNS], 0);
     read_stats(a[IPVS_DEST_ATTR_STATS64], a[IPVS_DEST_ATTR_STATS], destination.counters);
@@ -457,11 +454,15 @@ void for_each_message(const std::uint8_t* data, std::size_t size, Visit visit) {
     for (; nlmsg_ok(header, remaining); header = nlmsg_next(header, &remaining)) visit(*header);
 }
 
-std::string kernel_reason(int error) { return std::strerror(error < 0 ? -error : error); }
+std::string kernel_reason(int error) {
+    return std::strerror(error < 0 ? -error : error);
+}
 
 }  // namespace
 
-void NetlinkKernel::SocketDeleter::operator()(nl_sock* socket) const { nl_socket_free(socket); }
+void NetlinkKernel::SocketDeleter::operator()(nl_sock* socket) const {
+    nl_socket_free(socket);
+}
 
 NetlinkKernel::NetlinkKernel() : socket_(nl_socket_alloc()), receive_buffer_(64 * 1024) {
     if (!socket_) throw KernelError("generic netlink: cannot allocate a socket", ENOMEM);
@@ -470,9 +471,8 @@ NetlinkKernel::NetlinkKernel() : socket_(nl_socket_alloc()), receive_buffer_(64 
     family_ = genl_ctrl_resolve(socket_.get(), IPVS_GENL_NAME);
     if (family_ < 0) {
         if (-family_ == NLE_OBJ_NOTFOUND) throw KernelError(missing_ipvs_message, ENOENT);
-        throw KernelError(std::string("generic netlink: resolving family IPVS: ") +
-                              nl_geterror(family_),
-                          EIO);
+        throw KernelError(
+            std::string("generic netlink: resolving family IPVS: ") + nl_geterror(family_), EIO);
     }
     // From here on every request, acknowledgement and reply is ours to match
     // (apply() pipelines; libnl's one-request-one-ack would not).
@@ -492,8 +492,7 @@ NetlinkKernel::NetlinkKernel() : socket_(nl_socket_alloc()), receive_buffer_(64 
 
     int receive_buffer = 0;
     socklen_t length = sizeof receive_buffer;
-    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, &length) != 0)
-        receive_buffer = 0;
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, &length) != 0) receive_buffer = 0;
     window_ = std::clamp(static_cast<std::size_t>(std::max(receive_buffer, 0)) / error_message_cost,
                          min_window, max_window);
 }
@@ -502,8 +501,8 @@ NetlinkKernel::~NetlinkKernel() = default;
 
 void NetlinkKernel::send(const std::vector<std::uint8_t>& datagram) {
     for (;;) {
-        const int sent = nl_sendto(socket_.get(), const_cast<std::uint8_t*>(datagram.data()),
-                                   datagram.size());
+        const int sent =
+            nl_sendto(socket_.get(), const_cast<std::uint8_t*>(datagram.data()), datagram.size());
         if (sent >= 0) return;
         if (-sent == NLE_INTR) continue;
         throw KernelError(std::string("IPVS netlink: send: ") + nl_geterror(sent), EIO);
@@ -551,21 +550,21 @@ void NetlinkKernel::transact(std::vector<std::uint8_t> request, bool is_dump, co
         for_each_message(receive_buffer_.data(), size, [&](const nlmsghdr& reply) {
             if (finished || reply.nlmsg_seq != sequence) return;
             switch (reply.nlmsg_type) {
-            case NLMSG_NOOP:
-                return;
-            case NLMSG_DONE:
-                if (reply.nlmsg_len >= NLMSG_LENGTH(sizeof(int)) && error_of(reply) < 0)
-                    throw KernelError(std::string(what) + ": " + kernel_reason(error_of(reply)),
-                                      -error_of(reply));
-                finished = true;
-                return;
-            case NLMSG_ERROR:
-                if (const int error = error_of(reply); error < 0)
-                    throw KernelError(std::string(what) + ": " + kernel_reason(error), -error);
-                finished = !is_dump;
-                return;
-            default:
-                if (reply.nlmsg_type == family_) on_reply(reply);
+                case NLMSG_NOOP:
+                    return;
+                case NLMSG_DONE:
+                    if (reply.nlmsg_len >= NLMSG_LENGTH(sizeof(int)) && error_of(reply) < 0)
+                        throw KernelError(std::string(what) + ": " + kernel_reason(error_of(reply)),
+                                          -error_of(reply));
+                    finished = true;
+                    return;
+                case NLMSG_ERROR:
+                    if (const int error = error_of(reply); error < 0)
+                        throw KernelError(std::string(what) + ": " + kernel_reason(error), -error);
+                    finished = !is_dump;
+                    return;
+                default:
+                    if (reply.nlmsg_type == family_) on_reply(reply);
             }
         });
     }
@@ -607,11 +606,11 @@ std::vector<SyncDaemon> NetlinkKernel::dump_sync_daemons() {
                                                    daemon_policy(), "sync daemon");
                  if (!a[IPVS_DAEMON_ATTR_STATE]) throw malformed("sync daemon");
                  SyncDaemon daemon;
-                 daemon.role = static_cast<SyncDaemon::Role>(nla_get_u32(a[IPVS_DAEMON_ATTR_STATE]));
+                 daemon.role =
+                     static_cast<SyncDaemon::Role>(nla_get_u32(a[IPVS_DAEMON_ATTR_STATE]));
                  if (a[IPVS_DAEMON_ATTR_MCAST_IFN])
                      daemon.interface = nla_get_string(a[IPVS_DAEMON_ATTR_MCAST_IFN]);
-                 daemon.sync_id =
-                     static_cast<std::uint8_t>(u32_or(a[IPVS_DAEMON_ATTR_SYNC_ID], 0));
+                 daemon.sync_id = static_cast<std::uint8_t>(u32_or(a[IPVS_DAEMON_ATTR_SYNC_ID], 0));
                  daemons.push_back(daemon);
              });
     return daemons;

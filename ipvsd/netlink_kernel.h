@@ -2,18 +2,17 @@
 // "IPVS" (<linux/ip_vs.h>), spoken through libnl-genl. Tested against the
 // kernel IPVS of the User-Mode Linux lab (tests/uml/t_netlink_kernel.sh).
 //
-// What dump() reports is the form in which the table is written, so that a
-// reconciler comparing dump() with its desired table sees no difference that
-// is not real:
-//   - ServiceSettings::flags never holds IP_VS_SVC_F_HASHED (the kernel sets
-//     it on every service it has hashed) nor IP_VS_SVC_F_PERSISTENT, which is
-//     derived from timeout > 0 on writing. Only a kernel service whose flag
-//     disagrees with its timeout (written by another tool) reads back with
-//     PERSISTENT, so that it differs from every desired service and gets fixed.
-//   - ServiceSettings::netmask 0 means "the whole address": written as
-//     255.255.255.255 or /128 (the kernel refuses an IPv6 prefix of 0), and
-//     those read back as 0. Otherwise an IPv4 mask in host byte order
-//     (0xffffff00 for /24) or an IPv6 prefix length.
+// What dump() reports is what was written, so that a reconciler comparing
+// dump() with its desired table sees no difference that is not real:
+//   - ServiceSettings::flags never holds IP_VS_SVC_F_HASHED: the kernel sets
+//     it on every service it has hashed; it is masked out on reading and
+//     never written (the flags go with mask ~0, as ipvsadm sends them).
+//   - IP_VS_SVC_F_PERSISTENT is added on writing when timeout > 0, so that a
+//     service with a timeout is persistent even if the caller forgot the
+//     flag; it reads back as it is in the kernel, so callers set it whenever
+//     timeout > 0 (ipvsd's desired table does) to compare equal.
+//   - ServiceSettings::netmask is the wire value both ways: an IPv4 mask in
+//     network byte order, an IPv6 prefix length (the kernel refuses 0 there).
 //   - Fwmark services have protocol 0, port 0 and a default Address.
 //   - IPv4 addresses have zeros after their 4 bytes.
 #pragma once

@@ -7,10 +7,13 @@
 //   ipvs_probe timeouts         "tcp T tcpfin F udp U"
 //   ipvs_probe sync             one line per sync daemon: "master eth0 syncid 5"
 //   ipvs_probe window           operations per datagram
+//   ipvs_probe check FILE       dump() equals (operator==, counters aside) the
+//                               table FILE's add-service/add-dest lines build
 //
 // FILE, one operation a line ('#' starts a comment):
 //   SERVICE is  PROTO ADDRESS PORT  (PROTO: TCP UDP SCTP)  or  FWM MARK [IPv6]
 //   add-service  SERVICE SCHEDULER [timeout N] [netmask MASK|PREFIX] [flags N] [pe NAME]
+//                (netmask: default the whole address; timeout sets the persistent flag)
 //   edit-service SERVICE SCHEDULER [...]
 //   del-service  SERVICE
 //   add-dest     SERVICE ADDRESS PORT NAT|DR|TUN WEIGHT [uthresh N] [lthresh N]
@@ -25,6 +28,7 @@
 // "time MS ms". Exit status: 0 all applied, 1 some failed, 2 usage or FILE
 // error, 3 the kernel (or its IPVS) is not usable.
 #include <arpa/inet.h>
+#include <linux/ip_vs.h>
 
 #include <chrono>
 #include <cstdio>
@@ -114,24 +118,27 @@ ServiceKey read_service(Words& words) {
 }
 
 ServiceSettings read_service_settings(Words& words, int family) {
+    // As ipvsadm (and ipvsd's desired table) send them: the whole address
+    // unless a netmask is given, and the persistent flag with a timeout.
     ServiceSettings settings;
     settings.scheduler = words.take();
+    settings.netmask = family == AF_INET6 ? 128 : 0xffffffff;
     while (!words.done()) {
         const std::string option = words.take();
         if (option == "timeout") {
             settings.timeout = static_cast<std::uint32_t>(words.number(0xffffffff));
+            settings.flags |= IP_VS_SVC_F_PERSISTENT;
         } else if (option == "netmask") {
             if (family == AF_INET6) {
                 settings.netmask = static_cast<std::uint32_t>(words.number(128));
             } else {
                 const Address mask = address_of(words.take());
-                if (mask.family != AF_INET) throw UsageError("an IPv4 service wants a dotted netmask");
-                std::uint32_t network_order = 0;
-                std::memcpy(&network_order, mask.bytes.data(), sizeof network_order);
-                settings.netmask = ntohl(network_order);
+                if (mask.family != AF_INET)
+                    throw UsageError("an IPv4 service wants a dotted netmask");
+                std::memcpy(&settings.netmask, mask.bytes.data(), sizeof settings.netmask);
             }
         } else if (option == "flags") {
-            settings.flags = static_cast<std::uint32_t>(words.number(0xffffffff));
+            settings.flags |= static_cast<std::uint32_t>(words.number(0xffffffff));
         } else if (option == "pe") {
             settings.pe_name = words.take();
         } else {
@@ -151,10 +158,14 @@ DestinationKey read_destination(Words& words) {
 DestinationSettings read_destination_settings(Words& words) {
     DestinationSettings settings;
     const std::string method = words.take();
-    if (method == "NAT") settings.forwarding = Forwarding::masquerade;
-    else if (method == "DR") settings.forwarding = Forwarding::route;
-    else if (method == "TUN") settings.forwarding = Forwarding::tunnel;
-    else throw UsageError("'" + method + "' is not NAT, DR or TUN");
+    if (method == "NAT")
+        settings.forwarding = Forwarding::masquerade;
+    else if (method == "DR")
+        settings.forwarding = Forwarding::route;
+    else if (method == "TUN")
+        settings.forwarding = Forwarding::tunnel;
+    else
+        throw UsageError("'" + method + "' is not NAT, DR or TUN");
     settings.weight = static_cast<std::int32_t>(words.number(0x7fffffff));
     while (!words.done()) {
         const std::string option = words.take();
@@ -164,10 +175,14 @@ DestinationSettings read_destination_settings(Words& words) {
             settings.lower_threshold = static_cast<std::uint32_t>(words.number(0xffffffff));
         } else if (option == "tun-type") {
             const std::string type = words.take();
-            if (type == "ipip") settings.tunnel_type = 0;
-            else if (type == "gue") settings.tunnel_type = 1;
-            else if (type == "gre") settings.tunnel_type = 2;
-            else throw UsageError("'" + type + "' is not ipip, gue or gre");
+            if (type == "ipip")
+                settings.tunnel_type = 0;
+            else if (type == "gue")
+                settings.tunnel_type = 1;
+            else if (type == "gre")
+                settings.tunnel_type = 2;
+            else
+                throw UsageError("'" + type + "' is not ipip, gue or gre");
         } else if (option == "tun-port") {
             settings.tunnel_port = static_cast<std::uint16_t>(words.number(65535));
         } else if (option == "tun-flags") {
@@ -255,17 +270,16 @@ std::string endpoint(const Address& address, std::uint16_t port) {
 
 std::string counters_text(const Counters& counters) {
     return " conns " + std::to_string(counters.connections) + " inpkts " +
-           std::to_string(counters.packets_in) + " outpkts " + std::to_string(counters.packets_out) +
-           " inbytes " + std::to_string(counters.bytes_in) + " outbytes " +
-           std::to_string(counters.bytes_out);
+           std::to_string(counters.packets_in) + " outpkts " +
+           std::to_string(counters.packets_out) + " inbytes " + std::to_string(counters.bytes_in) +
+           " outbytes " + std::to_string(counters.bytes_out);
 }
 
 // As apply's FILE writes it: dotted for IPv4, a prefix length for IPv6.
 std::string netmask_text(int family, std::uint32_t netmask) {
-    if (family == AF_INET6 || netmask == 0) return std::to_string(netmask);
+    if (family == AF_INET6) return std::to_string(netmask);
     Address mask;
-    const std::uint32_t network_order = htonl(netmask);
-    std::memcpy(mask.bytes.data(), &network_order, sizeof network_order);
+    std::memcpy(mask.bytes.data(), &netmask, sizeof netmask);
     return mask.to_string();
 }
 
@@ -279,33 +293,84 @@ void print_table(const Table& table, bool with_counters) {
                     with_counters ? counters_text(service.counters).c_str() : "");
         for (const auto& [destination_key, destination] : service.destinations) {
             const DestinationSettings& d = destination.settings;
-            std::printf("  -> %s %s weight %d uthresh %u lthresh %u tun-type %u tun-port %u "
-                        "tun-flags %u%s\n",
-                        endpoint(destination_key.address, destination_key.port).c_str(),
-                        forwarding_name(d.forwarding), d.weight, d.upper_threshold,
-                        d.lower_threshold, d.tunnel_type, d.tunnel_port, d.tunnel_flags,
-                        with_counters
-                            ? (counters_text(destination.counters) + " active " +
-                               std::to_string(destination.counters.active_connections) +
-                               " inactive " +
-                               std::to_string(destination.counters.inactive_connections))
-                                  .c_str()
-                            : "");
+            std::printf(
+                "  -> %s %s weight %d uthresh %u lthresh %u tun-type %u tun-port %u "
+                "tun-flags %u%s\n",
+                endpoint(destination_key.address, destination_key.port).c_str(),
+                forwarding_name(d.forwarding), d.weight, d.upper_threshold, d.lower_threshold,
+                d.tunnel_type, d.tunnel_port, d.tunnel_flags,
+                with_counters
+                    ? (counters_text(destination.counters) + " active " +
+                       std::to_string(destination.counters.active_connections) + " inactive " +
+                       std::to_string(destination.counters.inactive_connections))
+                          .c_str()
+                    : "");
         }
     }
 }
 
+// The table the add operations describe, as a reconciler's desired table.
+Table table_of(const std::vector<Operation>& operations) {
+    Table table;
+    for (const Operation& operation : operations) {
+        if (operation.kind == Operation::Kind::add_service)
+            table[operation.service].settings = operation.service_settings;
+        else if (operation.kind == Operation::Kind::add_destination)
+            table[operation.service].destinations[operation.destination].settings =
+                operation.destination_settings;
+    }
+    return table;
+}
+
+// Prints each difference; true if there is none.
+bool same_settings(const Table& expected, const Table& actual) {
+    bool same = true;
+    auto differs = [&](const std::string& what) {
+        std::printf("differs: %s\n", what.c_str());
+        same = false;
+    };
+    for (const auto& [key, service] : expected) {
+        const auto found = actual.find(key);
+        if (found == actual.end()) {
+            differs(key.to_string() + " missing");
+            continue;
+        }
+        if (!(found->second.settings == service.settings)) differs(key.to_string() + " settings");
+        for (const auto& [destination_key, destination] : service.destinations) {
+            const auto other = found->second.destinations.find(destination_key);
+            const std::string name =
+                key.to_string() + " -> " + endpoint(destination_key.address, destination_key.port);
+            if (other == found->second.destinations.end())
+                differs(name + " missing");
+            else if (!(other->second.settings == destination.settings))
+                differs(name + " settings");
+        }
+        for (const auto& [destination_key, destination] : found->second.destinations)
+            if (!service.destinations.contains(destination_key))
+                differs(key.to_string() + " -> " +
+                        endpoint(destination_key.address, destination_key.port) + " unexpected");
+    }
+    for (const auto& [key, service] : actual)
+        if (!expected.contains(key)) differs(key.to_string() + " unexpected");
+    return same;
+}
+
 int run(const std::vector<std::string>& args) {
-    if (args.empty()) throw UsageError("usage: ipvs_probe apply FILE | dump [--stats] | timeouts | sync | window");
+    if (args.empty())
+        throw UsageError(
+            "usage: ipvs_probe apply FILE | check FILE | dump [--stats] | timeouts | sync | "
+            "window");
     const std::string& command = args[0];
     if (command == "apply" && args.size() == 2) {
         const std::vector<Operation> operations = read_operations(args[1]);
         NetlinkKernel kernel;
         const auto start = std::chrono::steady_clock::now();
         const ApplyResult result = kernel.apply(operations);
-        const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+        const std::chrono::duration<double, std::milli> took =
+            std::chrono::steady_clock::now() - start;
         std::printf("applied %zu\n", result.applied);
-        for (const std::string& failure : result.failures) std::printf("failed: %s\n", failure.c_str());
+        for (const std::string& failure : result.failures)
+            std::printf("failed: %s\n", failure.c_str());
         std::printf("time %.1f ms for %zu operations\n", took.count(), operations.size());
         return result.failures.empty() ? 0 : 1;
     }
@@ -313,7 +378,8 @@ int run(const std::vector<std::string>& args) {
         NetlinkKernel kernel;
         const auto start = std::chrono::steady_clock::now();
         const Table table = kernel.dump();
-        const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+        const std::chrono::duration<double, std::milli> took =
+            std::chrono::steady_clock::now() - start;
         print_table(table, args.size() == 2);
         std::fprintf(stderr, "ipvs_probe: dump took %.1f ms\n", took.count());
         return 0;
@@ -330,11 +396,18 @@ int run(const std::vector<std::string>& args) {
                         daemon.interface.c_str(), daemon.sync_id);
         return 0;
     }
+    if (command == "check" && args.size() == 2) {
+        const Table expected = table_of(read_operations(args[1]));
+        const bool same = same_settings(expected, NetlinkKernel().dump());
+        if (same) std::printf("same %zu services\n", expected.size());
+        return same ? 0 : 1;
+    }
     if (command == "window" && args.size() == 1) {
         std::printf("%zu\n", NetlinkKernel().operations_per_datagram());
         return 0;
     }
-    throw UsageError("usage: ipvs_probe apply FILE | dump [--stats] | timeouts | sync | window");
+    throw UsageError(
+        "usage: ipvs_probe apply FILE | check FILE | dump [--stats] | timeouts | sync | window");
 }
 
 }  // namespace

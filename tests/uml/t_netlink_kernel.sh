@@ -53,7 +53,7 @@ for i in "${!schedulers[@]}"; do
   -> 203.0.113.12:$port Route $((w + 20)) 0 0
   -> 203.0.113.13:$port Tunnel $((w + 40)) 0 0
 "
-  expected_dump+="TCP 192.0.2.10:$port scheduler $s timeout 0 netmask 0 flags 0x0 pe -
+  expected_dump+="TCP 192.0.2.10:$port scheduler $s timeout 0 netmask 255.255.255.255 flags 0x0 pe -
   -> 203.0.113.11:8080 NAT weight $w uthresh 0 lthresh 0 tun-type 0 tun-port 0 tun-flags 0
   -> 203.0.113.12:$port DR weight $((w + 20)) uthresh 0 lthresh 0 tun-type 0 tun-port 0 tun-flags 0
   -> 203.0.113.13:$port TUN weight $((w + 40)) uthresh 0 lthresh 0 tun-type 0 tun-port 0 tun-flags 0
@@ -116,24 +116,27 @@ FWM 9 IPv6 mh
   -> [2001:db8::21]:0 Tunnel gre:r+c 1 0 0" \
   "$(ipvsadm_list --tun-info | grep --no-group-separator -A2 '^FWM')"
 
-# The probe reads back what it wrote, in ipvsd's terms: persistence shows as
-# a timeout (no PERSISTENT or HASHED flag), a default granularity as netmask 0.
-expected_dump="FWM 7 scheduler wrr timeout 120 netmask 255.255.255.0 flags 0x0 pe -
+# The probe reads back exactly what it wrote: flags without the kernel's
+# HASHED (persistent services: PERSISTENT only), netmasks as sent (the whole
+# address by default: 255.255.255.255, 128).
+expected_dump="FWM 7 scheduler wrr timeout 120 netmask 255.255.255.0 flags 0x1 pe -
   -> 203.0.113.41:0 DR weight 4 uthresh 0 lthresh 0 tun-type 0 tun-port 0 tun-flags 0
   -> 203.0.113.42:0 TUN weight 2 uthresh 0 lthresh 0 tun-type 1 tun-port 6080 tun-flags 1
-${expected_dump}UDP 192.0.2.20:53 scheduler wlc timeout 300 netmask 0 flags 0x0 pe -
+${expected_dump}UDP 192.0.2.20:53 scheduler wlc timeout 300 netmask 255.255.255.255 flags 0x1 pe -
   -> 203.0.113.21:53 NAT weight 0 uthresh 500 lthresh 100 tun-type 0 tun-port 0 tun-flags 0
   -> 203.0.113.22:53 NAT weight 65535 uthresh 0 lthresh 0 tun-type 0 tun-port 0 tun-flags 0
-SCTP 192.0.2.21:3868 scheduler rr timeout 0 netmask 0 flags 0x0 pe -
+SCTP 192.0.2.21:3868 scheduler rr timeout 0 netmask 255.255.255.255 flags 0x0 pe -
   -> 203.0.113.31:3868 DR weight 7 uthresh 0 lthresh 0 tun-type 0 tun-port 0 tun-flags 0
-FWM 9 IPv6 scheduler mh timeout 0 netmask 0 flags 0x0 pe -
+FWM 9 IPv6 scheduler mh timeout 0 netmask 128 flags 0x0 pe -
   -> [2001:db8::21]:0 TUN weight 1 uthresh 0 lthresh 0 tun-type 2 tun-port 0 tun-flags 2
-TCP [2001:db8::100]:443 scheduler lc timeout 600 netmask 64 flags 0x0 pe -
+TCP [2001:db8::100]:443 scheduler lc timeout 600 netmask 64 flags 0x1 pe -
   -> [2001:db8::11]:8443 NAT weight 5 uthresh 1000 lthresh 0 tun-type 0 tun-port 0 tun-flags 0
   -> [2001:db8::12]:443 DR weight 6 uthresh 20 lthresh 7 tun-type 0 tun-port 0 tun-flags 0
-UDP [2001:db8::100]:53 scheduler sh timeout 0 netmask 0 flags 0x10 pe -
+UDP [2001:db8::100]:53 scheduler sh timeout 0 netmask 128 flags 0x10 pe -
   -> [2001:db8::13]:53 NAT weight 1 uthresh 0 lthresh 0 tun-type 0 tun-port 0 tun-flags 0"
 same "ipvs_probe dump" "$expected_dump" "$("$probe" dump 2>/dev/null)"
+# ... and in ipvsd's own terms: dump() == the table written (operator==).
+"$probe" check "$ops" || fail "dump() differs from the table written"
 
 # ---------------------------------------------------------------- edit and delete
 cat >"$ops" <<'EOF'
@@ -151,7 +154,7 @@ same "edited services" "UDP 192.0.2.20:53 rr
 TCP 192.0.2.10:8002 wrr persistent 30 mask 255.255.0.0" \
   "$(ipvsadm_list -u 192.0.2.20:53 | head -1; ipvsadm_list -t 192.0.2.10:8002 | head -1)"
 [[ -z $(ipvsadm_list | grep '^SCTP' || true) ]] || fail "SCTP service still there after del-service"
-"$probe" dump 2>/dev/null | grep -qx 'UDP 192.0.2.20:53 scheduler rr timeout 0 netmask 0 flags 0x0 pe -' \
+"$probe" dump 2>/dev/null | grep -qx 'UDP 192.0.2.20:53 scheduler rr timeout 0 netmask 255.255.255.255 flags 0x0 pe -' \
   || fail "probe dump does not show the edited UDP service"
 
 # ---------------------------------------------------------------- failures

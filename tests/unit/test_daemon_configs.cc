@@ -127,7 +127,7 @@ Test(daemon_configs, ipvsd_fwmark_and_ipv6) {
     const auto config = ipvsd::load_ipvsd_config("/t.conf", files);
     cr_assert_eq(config.virtual_servers.size(), 2u);
     EXPECT_TEXT(config.virtual_servers[0].label(), "fwmark 7");
-    cr_expect_str_eq(config.virtual_servers[0].forwarding.c_str(), "DR");
+    cr_expect(config.virtual_servers[0].forwarding.method == ipvsd::Forwarding::route);
     EXPECT_TEXT(config.virtual_servers[1].label(), "[2001:db8::1]:443");
 }
 

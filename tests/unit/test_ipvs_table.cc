@@ -2,7 +2,9 @@
 // service keys and operations (what logs and hactl show), and the ordering
 // and equality the reconciler relies on to compare the desired table with
 // the kernel's.
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <linux/ip_vs.h>
 
 #include <map>
 #include <string>
@@ -76,10 +78,10 @@ Test(ipvs_table, ipv6_address_parses_and_prints_canonically) {
 }
 
 Test(ipvs_table, invalid_addresses_are_refused) {
-    for (const char* text : {"", "192.0.2", "192.0.2.256", "192.0.2.1.5", " 192.0.2.1",
-                             "192.0.2.1 ", "192.0.2.1/24", "192.0.2.1:80", "[2001:db8::1]",
-                             "2001:db8::1::2", "2001:db8:::1", "2001:db8::g", "www.example.org",
-                             "0x7f.1"})
+    for (const char* text :
+         {"", "192.0.2", "192.0.2.256", "192.0.2.1.5", " 192.0.2.1", "192.0.2.1 ", "192.0.2.1/24",
+          "192.0.2.1:80", "[2001:db8::1]", "2001:db8::1::2", "2001:db8:::1", "2001:db8::g",
+          "www.example.org", "0x7f.1"})
         cr_assert(!Address::parse(text).has_value(), "'%s' should not parse", text);
 }
 
@@ -135,8 +137,9 @@ Test(ipvs_table, service_keys_order_and_equality) {
 
     // A Table is a std::map: the same keys in any insertion order give the
     // same iteration order, so two tables compare and print the same.
-    const std::vector<ServiceKey> keys = {fwmark(9, AF_INET6), tcp("2001:db8::1", 443), udp,
-                                          tcp("192.0.2.2", 80), fwmark(7), tcp("192.0.2.1", 80)};
+    const std::vector<ServiceKey> keys = {
+        fwmark(9, AF_INET6), tcp("2001:db8::1", 443), udp, tcp("192.0.2.2", 80),
+        fwmark(7),           tcp("192.0.2.1", 80)};
     Table forward, backward;
     for (const ServiceKey& key : keys) forward[key];
     for (auto key = keys.rbegin(); key != keys.rend(); ++key) backward[*key];
@@ -152,7 +155,7 @@ Test(ipvs_table, service_keys_order_and_equality) {
 Test(ipvs_table, settings_equality_covers_every_field) {
     ServiceSettings service;
     cr_assert(service == ServiceSettings{});
-    service.netmask = 0xffffff00;
+    service.netmask = htonl(0xffffff00);
     cr_assert(service != ServiceSettings{});
     ServiceSettings pe;
     pe.pe_name = "sip";
@@ -165,7 +168,8 @@ Test(ipvs_table, settings_equality_covers_every_field) {
     DestinationSettings weight;
     weight.weight = 0;
     cr_assert(weight != DestinationSettings{}, "a drained destination differs");
-    cr_assert((DestinationKey{address("203.0.113.1"), 80}) < (DestinationKey{address("203.0.113.1"), 81}));
+    cr_assert((DestinationKey{address("203.0.113.1"), 80}) <
+              (DestinationKey{address("203.0.113.1"), 81}));
 }
 
 Test(ipvs_table, service_operation_text) {
@@ -176,8 +180,8 @@ Test(ipvs_table, service_operation_text) {
     Operation edit = operation(Operation::Kind::edit_service);
     edit.service_settings.scheduler = "sh";
     edit.service_settings.timeout = 300;
-    edit.service_settings.netmask = 0xffffff00;
-    edit.service_settings.flags = 0x18;
+    edit.service_settings.netmask = htonl(0xffffff00);
+    edit.service_settings.flags = IP_VS_SVC_F_PERSISTENT | 0x18;
     edit.service_settings.pe_name = "sip";
     EXPECT_STR(edit.to_string(),
                "edit service TCP 192.0.2.100:80 scheduler sh persistent 300 mask 255.255.255.0 "
@@ -189,6 +193,20 @@ Test(ipvs_table, service_operation_text) {
     v6.service_settings.netmask = 64;
     EXPECT_STR(v6.to_string(), "add service FWM 7 IPv6 scheduler wlc persistent 60 mask /64");
 
+    // The whole address is the default granularity; a mask without
+    // persistence means nothing: neither is shown, as in ipvsadm -L.
+    Operation whole = operation(Operation::Kind::add_service);
+    whole.service_settings.timeout = 300;
+    whole.service_settings.netmask = 0xffffffff;
+    whole.service_settings.flags = IP_VS_SVC_F_PERSISTENT;
+    EXPECT_STR(whole.to_string(), "add service TCP 192.0.2.100:80 scheduler wlc persistent 300");
+    whole.service = fwmark(8, AF_INET6);
+    whole.service_settings.netmask = 128;
+    EXPECT_STR(whole.to_string(), "add service FWM 8 IPv6 scheduler wlc persistent 300");
+    Operation plain = operation(Operation::Kind::add_service);
+    plain.service_settings.netmask = htonl(0xffff0000);
+    EXPECT_STR(plain.to_string(), "add service TCP 192.0.2.100:80 scheduler wlc");
+
     EXPECT_STR(operation(Operation::Kind::delete_service).to_string(),
                "delete service TCP 192.0.2.100:80");
 }
@@ -196,7 +214,8 @@ Test(ipvs_table, service_operation_text) {
 Test(ipvs_table, destination_operation_text) {
     Operation add = operation(Operation::Kind::add_destination);
     add.destination_settings.weight = 3;
-    EXPECT_STR(add.to_string(), "add destination TCP 192.0.2.100:80 -> 203.0.113.11:8080 NAT weight 3");
+    EXPECT_STR(add.to_string(),
+               "add destination TCP 192.0.2.100:80 -> 203.0.113.11:8080 NAT weight 3");
 
     Operation edit = operation(Operation::Kind::edit_destination);
     edit.service = tcp("2001:db8::1", 443);
@@ -205,16 +224,18 @@ Test(ipvs_table, destination_operation_text) {
     edit.destination_settings.weight = 0;
     edit.destination_settings.upper_threshold = 100;
     edit.destination_settings.lower_threshold = 10;
-    EXPECT_STR(edit.to_string(), "edit destination TCP [2001:db8::1]:443 -> [2001:db8::11]:8443 DR "
-                                 "weight 0 upper 100 lower 10");
+    EXPECT_STR(edit.to_string(),
+               "edit destination TCP [2001:db8::1]:443 -> [2001:db8::11]:8443 DR "
+               "weight 0 upper 100 lower 10");
 
     Operation tunnel = operation(Operation::Kind::add_destination);
     tunnel.destination_settings.forwarding = Forwarding::tunnel;
     tunnel.destination_settings.tunnel_type = 1;
     tunnel.destination_settings.tunnel_port = 6080;
     tunnel.destination_settings.tunnel_flags = 1;
-    EXPECT_STR(tunnel.to_string(), "add destination TCP 192.0.2.100:80 -> 203.0.113.11:8080 TUN "
-                                   "weight 1 tunnel gue port 6080 flags 0x1");
+    EXPECT_STR(tunnel.to_string(),
+               "add destination TCP 192.0.2.100:80 -> 203.0.113.11:8080 TUN "
+               "weight 1 tunnel gue port 6080 flags 0x1");
 
     EXPECT_STR(operation(Operation::Kind::delete_destination).to_string(),
                "delete destination TCP 192.0.2.100:80 -> 203.0.113.11:8080");

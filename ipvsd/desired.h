@@ -1,0 +1,58 @@
+// Desired state = ipvsd.conf + check states + drains (DESIGN.md §2): the
+// table ipvsd wants in the kernel, each real server's health as ipvsd sees
+// it, and each virtual server's quorum. Pure.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/check_states.h"
+#include "ipvsd/config.h"
+#include "ipvsd/ipvs_table.h"
+
+namespace hakeep::ipvsd {
+
+enum class Health { up, down, unknown };
+const char* health_name(Health health);  // "UP", "DOWN", "UNKNOWN"
+
+// "VS RS" pairs as hactl names them: ("192.0.2.100:80", "203.0.113.11:8080").
+using Drains = std::set<std::pair<std::string, std::string>>;
+
+struct RealServerView {
+    std::string virtual_server;  // VirtualServerConfig::label()
+    std::string real_server;     // RealServerConfig::label()
+    std::string track_check;
+    Health health = Health::unknown;
+    bool healthy = false;        // health after `alpha` decided unknown
+    bool drained = false;
+    bool sorry = false;          // the sorry server
+    int configured_weight = 0;
+    std::optional<int> desired_weight;  // absent: not in the kernel
+    std::string reason;          // the check's last reason
+};
+
+struct VirtualServerView {
+    std::string label;
+    std::vector<ServiceKey> services;  // a group expands to several
+    bool quorum_up = true;
+    int live_weight = 0;
+};
+
+struct DesiredState {
+    Table table;
+    std::vector<VirtualServerView> virtual_servers;
+    std::vector<RealServerView> real_servers;
+};
+
+// `previous_quorum` (by label) carries the hysteresis across computations.
+DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& checks,
+                             const Drains& drains,
+                             const std::map<std::string, bool>& previous_quorum);
+
+// The service keys a virtual_server (or its group) stands for.
+std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config);
+
+}  // namespace hakeep::ipvsd
