@@ -10,6 +10,8 @@ constexpr RoleSet readers = operators | role_reader | any_daemon;
 // never accepted by a listening daemon.
 constexpr MessageRule rules[] = {
     {Body::kStatusRequest, "StatusRequest", readers},
+    {Body::kIpvsRequest, "IpvsRequest", readers},
+    {Body::kChecksRequest, "ChecksRequest", readers},
     // Check states come from checkd alone (DESIGN.md §2): a compromised checkd
     // can at worst mark declared real servers up or down.
     {Body::kCheckSnapshot, "CheckSnapshot", role_checkd},
@@ -37,6 +39,8 @@ std::string_view message_name(Body body) {
     case Body::kStatusReply: return "StatusReply";
     case Body::kErrorReply: return "ErrorReply";
     case Body::kCommandReply: return "CommandReply";
+    case Body::kIpvsReply: return "IpvsReply";
+    case Body::kChecksReply: return "ChecksReply";
     case Body::BODY_NOT_SET: return "(empty)";
     default: return "(unknown)";
     }

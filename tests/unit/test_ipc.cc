@@ -375,6 +375,12 @@ constexpr Expected intended[] = {
     {Body::kUndrain, "Undrain", operators},
     {Body::kResign, "Resign", operators},
     {Body::kSetPriority, "SetPriority", operators},
+    {Body::kIpvsRequest, "IpvsRequest",
+     operators | ipc::role_reader | ipc::role_vrrpd | ipc::role_ipvsd | ipc::role_checkd},
+    {Body::kIpvsReply, "IpvsReply", 0},
+    {Body::kChecksRequest, "ChecksRequest",
+     operators | ipc::role_reader | ipc::role_vrrpd | ipc::role_ipvsd | ipc::role_checkd},
+    {Body::kChecksReply, "ChecksReply", 0},
     {Body::BODY_NOT_SET, "(empty)", 0},
 };
 
