@@ -7,5 +7,9 @@ namespace hakeep::hactl {
 
 int command_status(const Options& options);
 int command_reload(const Options& options);
+int command_ipvs(const Options& options);
+int command_drain(const Options& options);
+int command_undrain(const Options& options);
+int command_checks(const Options& options);
 
 }  // namespace hakeep::hactl

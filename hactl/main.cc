@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
     static const std::map<std::string, int (*)(const Options&)> commands = {
         {"status", command_status},
         {"reload", command_reload},
+        {"ipvs", command_ipvs},
+        {"drain", command_drain},
+        {"undrain", command_undrain},
+        {"checks", command_checks},
     };
     auto command = commands.find(options.command);
     if (command == commands.end()) {

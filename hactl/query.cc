@@ -88,4 +88,11 @@ Answer ask(const Link& link, const proto::Envelope& request) {
     return answer;
 }
 
+Answer ask_one(const std::string& socket_dir, const std::string& daemon,
+               const proto::Envelope& request) {
+    std::vector<Link> links = connect_all(socket_dir, {daemon});
+    confine();
+    return ask(links.front(), request);
+}
+
 }  // namespace hakeep::hactl

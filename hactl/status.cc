@@ -23,21 +23,6 @@ std::string peer_name(proto::Daemon daemon) {
     }
 }
 
-std::string uptime_text(std::uint64_t milliseconds) {
-    std::uint64_t seconds = milliseconds / 1000;
-    char text[64];
-    if (seconds >= 86400)
-        std::snprintf(text, sizeof text, "%llud%02lluh", static_cast<unsigned long long>(seconds / 86400),
-                      static_cast<unsigned long long>(seconds % 86400 / 3600));
-    else if (seconds >= 3600)
-        std::snprintf(text, sizeof text, "%lluh%02llum", static_cast<unsigned long long>(seconds / 3600),
-                      static_cast<unsigned long long>(seconds % 3600 / 60));
-    else
-        std::snprintf(text, sizeof text, "%llum%02llus", static_cast<unsigned long long>(seconds / 60),
-                      static_cast<unsigned long long>(seconds % 60));
-    return text;
-}
-
 struct DaemonStatus {
     std::string name;
     Answer answer;
@@ -91,7 +76,7 @@ void print_table(const std::vector<DaemonStatus>& statuses) {
         std::string summary;
         for (const auto& [key, value] : sorted) summary += (summary.empty() ? "" : " ") + key + "=" + value;
         table.add_row({status.name, "UP", std::to_string(reply.pid()), reply.version(),
-                       uptime_text(reply.uptime_ms()), reply.user(), summary});
+                       duration_text(reply.uptime_ms()), reply.user(), summary});
     }
     std::fputs(table.render().c_str(), stdout);
     for (const std::string& problem : problems) std::fprintf(stderr, "hactl: %s\n", problem.c_str());
@@ -124,39 +109,6 @@ int command_status(const Options& options) {
     if (options.json) print_json(statuses);
     else print_table(statuses);
     return all_reachable ? 0 : 1;
-}
-
-int command_reload(const Options& options) {
-    std::vector<std::string> targets(options.args.begin(), options.args.end());
-    if (targets.empty()) targets.assign(std::begin(daemon_names), std::end(daemon_names));
-    proto::Envelope request;
-    request.mutable_reload();
-    for (const std::string& daemon : targets)
-        if (std::find(std::begin(daemon_names), std::end(daemon_names), daemon) == std::end(daemon_names)) {
-            std::fprintf(stderr, "hactl: reload: unknown daemon '%s' (vrrpd, ipvsd or checkd)\n", daemon.c_str());
-            return 2;
-        }
-    std::vector<Link> links = connect_all(options.socket_dir, targets);
-    confine();
-    int status = 0;
-    JsonWriter json;
-    json.begin_object().key("reload").begin_array();
-    for (const Link& link : links) {
-        const std::string& daemon = link.daemon;
-        Answer answer = ask(link, request);
-        const bool ok = answer.reply && answer.reply->has_command_reply() &&
-                        answer.reply->command_reply().ok();
-        const std::string message = !answer.reply ? answer.problem
-                                    : answer.reply->has_command_reply()
-                                        ? answer.reply->command_reply().message()
-                                        : daemon + ": unexpected reply";
-        if (!ok) status = 1;
-        json.begin_object().key("name").value(daemon).key("ok").value(ok).key("message").value(message).end_object();
-        if (!options.json) std::fprintf(ok ? stdout : stderr, "%s%s\n", ok ? "" : "hactl: ", message.c_str());
-    }
-    json.end_array().end_object();
-    if (options.json) std::printf("%s\n", json.text().c_str());
-    return status;
 }
 
 }  // namespace hakeep::hactl

@@ -1,6 +1,7 @@
 // Aligned columns for people: widths from the content, two spaces apart.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,5 +16,8 @@ public:
 private:
     std::vector<std::vector<std::string>> rows_;
 };
+
+// "3m07s", "2h05m", "4d03h": how long ago, for people.
+std::string duration_text(std::uint64_t milliseconds);
 
 }  // namespace hakeep::hactl

@@ -1,0 +1,75 @@
+// hactl checks: every check of checkd, as checkd sees it.
+#include <cstdio>
+#include <string>
+
+#include "common/clock.h"
+#include "hactl/commands.h"
+#include "hactl/json.h"
+#include "hactl/query.h"
+#include "hactl/table.h"
+
+namespace hakeep::hactl {
+namespace {
+
+void print_json(const proto::ChecksReply& reply) {
+    JsonWriter json;
+    json.begin_object();
+    json.key("workers").value(static_cast<std::uint64_t>(reply.workers()));
+    json.key("worker_restarts").value(static_cast<std::uint64_t>(reply.worker_restarts()));
+    json.key("checks").begin_array();
+    for (const proto::CheckDetail& check : reply.checks()) {
+        json.begin_object()
+            .key("name").value(check.name())
+            .key("type").value(check.type())
+            .key("target").value(check.target())
+            .key("state").value(check.state())
+            .key("since_unix_ms").value(static_cast<std::uint64_t>(check.since_unix_ms()))
+            .key("consecutive_failures").value(static_cast<std::uint64_t>(check.consecutive_failures()))
+            .key("last_reason").value(check.last_reason())
+            .key("latency_ms").value(static_cast<double>(check.latency_us()) / 1000.0)
+            .key("weight").value(static_cast<std::int64_t>(check.weight()))
+            .key("runs").value(static_cast<std::uint64_t>(check.runs()))
+            .end_object();
+    }
+    json.end_array().end_object();
+    std::printf("%s\n", json.text().c_str());
+}
+
+void print_table(const proto::ChecksReply& reply) {
+    const long long now = unix_time_ms();
+    Table table({"CHECK", "TYPE", "TARGET", "STATE", "SINCE", "FAILURES", "LATENCY", "LAST REASON"});
+    for (const proto::CheckDetail& check : reply.checks()) {
+        const long long since = static_cast<long long>(check.since_unix_ms());
+        char latency[32];
+        std::snprintf(latency, sizeof latency, "%.1fms", static_cast<double>(check.latency_us()) / 1000.0);
+        table.add_row({check.name(), check.type(), check.target(), check.state(),
+                       since > 0 && now >= since ? duration_text(static_cast<std::uint64_t>(now - since)) + " ago" : "-",
+                       std::to_string(check.consecutive_failures()), check.runs() ? latency : "-",
+                       check.last_reason().empty() ? "-" : check.last_reason()});
+    }
+    std::fputs(table.render().c_str(), stdout);
+    if (reply.worker_restarts() > 0)
+        std::printf("checkd restarted a crashed worker %u time(s)\n", reply.worker_restarts());
+}
+
+}  // namespace
+
+int command_checks(const Options& options) {
+    if (!options.args.empty()) {
+        std::fprintf(stderr, "hactl: checks takes no arguments\n");
+        return 2;
+    }
+    proto::Envelope request;
+    request.mutable_checks_request();
+    Answer answer = ask_one(options.socket_dir, "checkd", request);
+    if (!answer.reply || !answer.reply->has_checks_reply()) {
+        std::fprintf(stderr, "hactl: %s\n",
+                     answer.reply ? "checkd: unexpected reply" : answer.problem.c_str());
+        return 1;
+    }
+    if (options.json) print_json(answer.reply->checks_reply());
+    else print_table(answer.reply->checks_reply());
+    return 0;
+}
+
+}  // namespace hakeep::hactl
