@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "common/check_states.h"
@@ -13,7 +14,15 @@ namespace hakeep {
 
 using CheckChangeHandler = std::function<void(const std::vector<CheckChange>&)>;
 
+// Which check names this daemon uses (ipvsd: track_check, vrrpd: track_script).
+// States of other checks are not kept; an event naming one is refused: it is
+// counted, logged once per name, and changes nothing.
+struct CheckFilter {
+    std::function<bool(const std::string&)> tracked;
+    std::uint64_t* refused = nullptr;
+};
+
 void feed_check_states(ipc::Server& server, EventLoop& loop, CheckStates& states,
-                       CheckChangeHandler on_change);
+                       CheckChangeHandler on_change, CheckFilter filter = {});
 
 }  // namespace hakeep

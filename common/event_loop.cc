@@ -4,6 +4,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -162,8 +163,12 @@ void EventLoop::on_signalfd_readable() {
 
 void EventLoop::run_once(std::optional<Duration> max_wait) {
     int timeout_ms = -1;
-    if (max_wait) timeout_ms = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(*max_wait).count());
+    if (max_wait) {
+        // Rounded up (a sub-millisecond wait must not become a busy poll) and
+        // clamped (a wait of weeks must not overflow into "forever").
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(*max_wait, Duration::zero()));
+        timeout_ms = static_cast<int>(std::min<long long>(wait.count(), 24LL * 3600 * 1000));
+    }
     constexpr int max_events = 64;
     struct epoll_event events[max_events];
     const int ready = epoll_wait(epoll_fd_.get(), events, max_events, timeout_ms);

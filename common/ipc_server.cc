@@ -94,7 +94,15 @@ void Server::accept_all() {
         const RoleSet roles = roles_of(peer, accounts_);
         if (connections_.size() >= max_connections) {
             ++counters_.refused_too_many;
-            continue;  // closed by UniqueFd: a flood cannot exhaust us
+            // One non-blocking try to say why, then closed by UniqueFd: a
+            // flood cannot exhaust us, and hactl can tell the operator.
+            proto::Envelope reply;
+            reply.mutable_error_reply()->set_code(proto::ErrorReply::CODE_FAILED);
+            reply.mutable_error_reply()->set_message(daemon_name_ + ": too many connections (" +
+                                                     std::to_string(max_connections) + ")");
+            if (std::optional<std::string> bytes = encode(reply))
+                ::send(fd.get(), bytes->data(), bytes->size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            continue;
         }
         ++counters_.accepted;
         const std::string label = daemon_name_ + ": peer pid " + std::to_string(peer.pid) +
@@ -170,7 +178,7 @@ std::size_t Server::connections_with(RoleSet roles) const {
 }
 
 void Server::forget(Connection& connection) {
-    if (on_disconnect_) on_disconnect_(connection);
+    for (const ConnectHandler& handler : on_disconnect_) handler(connection);
     // Not destroyed here: we are inside one of its own callbacks.
     const std::uint64_t id = connection.id();
     std::weak_ptr<Server*> self = self_;

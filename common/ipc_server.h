@@ -42,7 +42,10 @@ public:
     // This daemon takes `body`; the policy table still decides who may send it.
     void handle(Body body, Handler handler);
     void on_connect(ConnectHandler handler) { on_connect_ = std::move(handler); }
-    void on_disconnect(ConnectHandler handler) { on_disconnect_ = std::move(handler); }
+    // Every handler added runs, in order, when a connection closes.
+    void add_disconnect_handler(ConnectHandler handler) {
+        on_disconnect_.push_back(std::move(handler));
+    }
     // Open connections holding one of `roles`.
     std::size_t connections_with(RoleSet roles) const;
     void set_accounts(const RoleAccounts& accounts) { accounts_ = accounts; }
@@ -67,7 +70,7 @@ private:
     std::string daemon_name_;
     std::map<Body, Handler> handlers_;
     ConnectHandler on_connect_;
-    ConnectHandler on_disconnect_;
+    std::vector<ConnectHandler> on_disconnect_;
     // Refusals are logged at most this many per window, then counted: a
     // hostile client must not be able to flood the log.
     static constexpr int refusal_logs_per_window = 20;

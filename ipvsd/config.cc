@@ -22,8 +22,24 @@ KeywordSpec flag() { return KeywordSpec{0, 0, BlockKind::none, nullptr, false}; 
 // lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]
 KeywordSpec method() { return KeywordSpec{1, 6, BlockKind::none, nullptr, false}; }
 
+// keepalived nests checkers in real_server; hakeep keeps them in checkd.conf.
+// They are recognised only to say so (read_real_server refuses them).
+const Schema& foreign_checker_schema() {
+    static const Schema schema = [] {
+        Schema built;
+        built.allow_unknown = true;
+        return built;
+    }();
+    return schema;
+}
+
+const char* const checker_keywords[] = {"TCP_CHECK",  "HTTP_GET",  "SSL_GET",   "SMTP_CHECK",
+                                        "DNS_CHECK",  "MISC_CHECK", "UDP_CHECK", "PING_CHECK",
+                                        "FILE_CHECK", "BFD_CHECK"};
+
 const Schema& real_server_schema() {
-    static const Schema schema{{
+    static const Schema schema = [] {
+        Schema built{{
         {"weight", single()},
         {"track_check", single()},
         {"inhibit_on_failure", flag()},
@@ -31,7 +47,11 @@ const Schema& real_server_schema() {
         {"lthreshold", single()},
         {"lvs_method", method()},
         {"lb_kind", method()},
-    }};
+        }};
+        for (const char* checker : checker_keywords)
+            built.keywords[checker] = KeywordSpec{0, 0, BlockKind::required, &foreign_checker_schema()};
+        return built;
+    }();
     return schema;
 }
 
@@ -59,6 +79,8 @@ const Schema& virtual_server_schema() {
         {"flag-3", flag()},
         {"ops", flag()},
         {"real_server", KeywordSpec{2, 2, BlockKind::optional, &real_server_schema()}},
+        // Check timing lives in checkd.conf; accepted so a keepalived block pastes.
+        {"delay_loop", single()},
     }};
     return schema;
 }
@@ -140,6 +162,10 @@ RealServerConfig read_real_server(const ConfigNode& node) {
         else if (key == "lthreshold")
             real.lower_threshold = static_cast<std::uint32_t>(option.int_arg(0, 0, 65535));
         else if (key == "lvs_method" || key == "lb_kind") real.forwarding = read_forwarding(option);
+        else if (option.has_block)
+            throw ConfigError(option.where(),
+                              key + " belongs in checkd.conf: define 'check NAME { ... " + key +
+                                  " { ... } }' there and write 'track_check NAME' here");
     }
     return real;
 }

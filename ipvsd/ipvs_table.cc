@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <linux/ip_vs.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -168,6 +169,47 @@ std::string Operation::to_string() const {
             return std::string("stop sync daemon ") + role_name(sync_daemon.role);
     }
     return "unknown operation";
+}
+
+int apply_to_table(Table& table, const Operation& operation) {
+    using Kind = Operation::Kind;
+    auto service = table.find(operation.service);
+    switch (operation.kind) {
+    case Kind::add_service:
+        if (service != table.end()) return EEXIST;
+        table[operation.service].settings = operation.service_settings;
+        return 0;
+    case Kind::edit_service:
+        if (service == table.end()) return ESRCH;
+        service->second.settings = operation.service_settings;
+        return 0;
+    case Kind::delete_service:
+        if (service == table.end()) return ESRCH;
+        table.erase(service);
+        return 0;
+    case Kind::set_timeouts:
+    case Kind::start_sync_daemon:
+    case Kind::stop_sync_daemon:
+        return 0;
+    case Kind::add_destination:
+    case Kind::edit_destination:
+    case Kind::delete_destination:
+        break;
+    }
+    if (service == table.end()) return ESRCH;
+    auto& destinations = service->second.destinations;
+    auto destination = destinations.find(operation.destination);
+    if (operation.kind == Kind::add_destination) {
+        if (destination != destinations.end()) return EEXIST;
+        destinations[operation.destination].settings = operation.destination_settings;
+        return 0;
+    }
+    if (destination == destinations.end()) return ENOENT;
+    if (operation.kind == Kind::edit_destination)
+        destination->second.settings = operation.destination_settings;
+    else
+        destinations.erase(destination);
+    return 0;
 }
 
 }  // namespace hakeep::ipvsd

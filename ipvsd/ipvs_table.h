@@ -142,4 +142,10 @@ struct Operation {
     std::string to_string() const;             // for logs: "add destination TCP 192.0.2.1:80 -> ..."
 };
 
+// What the kernel does with a service or destination operation, on a Table:
+// 0, or the errno the kernel would give (EEXIST, ESRCH, ENOENT). ipvsd keeps
+// its view of the kernel current with it; the unit tests' FakeKernel is it.
+// Timeouts and sync daemons are not part of a Table: they return 0.
+int apply_to_table(Table& table, const Operation& operation);
+
 }  // namespace hakeep::ipvsd

@@ -2,6 +2,9 @@
 
 #include "common/check_feed.h"
 #include "common/log.h"
+#include "ipvsd/netlink_kernel.h"
+#include "ipvsd/reconcile.h"
+#include "ipvsd/sync_daemon.h"
 
 namespace hakeep::ipvsd {
 
@@ -11,23 +14,269 @@ const DaemonSpec& ipvsd_spec() {
     return spec;
 }
 
+Ipvsd::Ipvsd(KernelFactory kernel_factory) : kernel_factory_(std::move(kernel_factory)) {
+    if (!kernel_factory_)
+        kernel_factory_ = [] { return std::unique_ptr<Kernel>(std::make_unique<NetlinkKernel>()); };
+}
+
+std::set<ServiceKey> Ipvsd::declared_keys() const {
+    std::set<ServiceKey> keys;
+    for (const VirtualServerConfig& server : config_.virtual_servers)
+        for (const ServiceKey& key : service_keys(server, config_)) keys.insert(key);
+    return keys;
+}
+
 void Ipvsd::load_config(const std::string& path) {
     config::DiskFileSource files;
-    config_ = load_ipvsd_config(path, files);
+    adopt_config(load_ipvsd_config(path, files));  // only if all of it parsed
+}
+
+void Ipvsd::adopt_config(IpvsdConfig config) {
+    const std::set<ServiceKey> before = declared_keys();
+    config_ = std::move(config);
+    const std::set<ServiceKey> after = declared_keys();
+    // Services dropped from the configuration were ours: they go. Anything
+    // never declared stays someone else's.
+    for (const ServiceKey& key : before)
+        if (!after.contains(key)) released_.insert(key);
+    for (const ServiceKey& key : after) released_.erase(key);
+    // Drains of real servers that no longer exist are forgotten.
+    std::erase_if(drains_, [this](const auto& drain) {
+        for (const VirtualServerConfig& server : config_.virtual_servers)
+            if (server.label() == drain.first)
+                for (const RealServerConfig& real : server.real_servers)
+                    if (real.label() == drain.second) return false;
+        return true;
+    });
+}
+
+void Ipvsd::open_privileged(DaemonContext&) {
+    // The first attempt runs before the sandbox; retries open the same kind
+    // of socket (AF_NETLINK, NETLINK_GENERIC), which ipvsd's list allows.
+    connect_kernel();
+}
+
+void Ipvsd::connect_kernel() {
+    try {
+        kernel_ = kernel_factory_();
+        kernel_error_.clear();
+        HK_LOG_INFO("IPVS kernel interface ready");
+    } catch (const KernelError& error) {
+        // Said once per distinct reason, then retried quietly.
+        if (kernel_error_ != error.what())
+            HK_LOG_ERROR("%s; retrying every %lld s", error.what(),
+                         static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(kernel_retry).count()));
+        kernel_error_ = error.what();
+        kernel_.reset();
+    }
+}
+
+void Ipvsd::attach(EventLoop& loop, ipc::PeerLink* vrrpd) {
+    loop_ = &loop;
+    vrrpd_ = vrrpd;
 }
 
 void Ipvsd::start(DaemonContext& context) {
-    feed_check_states(context.server, context.loop, checks_, [](const std::vector<CheckChange>& changes) {
-        for (const CheckChange& change : changes)
-            HK_LOG_INFO("check %s is %s (%s)", change.name.c_str(),
-                        change.removed ? "gone" : change.status.up ? "UP" : "DOWN",
-                        change.status.reason.c_str());
+    server_ = &context.server;
+    CheckFilter filter;
+    filter.tracked = [this](const std::string& name) {
+        for (const VirtualServerConfig& server : config_.virtual_servers)
+            for (const RealServerConfig& real : server.real_servers)
+                if (real.track_check == name) return true;
+        return false;
+    };
+    filter.refused = &counters_.check_events_refused;
+    feed_check_states(context.server, context.loop, checks_,
+                      [this](const std::vector<CheckChange>& changes) {
+                          for (const CheckChange& change : changes)
+                              HK_LOG_INFO("check %s is %s (%s)", change.name.c_str(),
+                                          change.removed ? "unknown" : change.status.up ? "UP" : "DOWN",
+                                          change.status.reason.c_str());
+                          reconcile_soon();
+                      },
+                      filter);
+    context.server.handle(ipc::Body::kVrrpEvent, [this](ipc::Connection&, const proto::Envelope& envelope) {
+        vrrp_state(envelope.vrrp_event());
     });
-    context.server.handle(ipc::Body::kVrrpEvent, [](ipc::Connection&, const proto::Envelope& envelope) {
-        HK_LOG_INFO("vrrp instance %s is now state %d", envelope.vrrp_event().instance().c_str(),
-                    static_cast<int>(envelope.vrrp_event().state()));
+    for (const bool drained : {true, false}) {
+        context.server.handle(drained ? ipc::Body::kDrain : ipc::Body::kUndrain,
+                              [this, drained](ipc::Connection& from, const proto::Envelope& envelope) {
+                                  const auto& vs = drained ? envelope.drain().virtual_server()
+                                                           : envelope.undrain().virtual_server();
+                                  const auto& rs = drained ? envelope.drain().real_server()
+                                                           : envelope.undrain().real_server();
+                                  proto::Envelope reply;
+                                  *reply.mutable_command_reply() = drain(vs, rs, drained);
+                                  from.send(reply);
+                              });
+    }
+    context.server.handle(ipc::Body::kIpvsRequest, [this](ipc::Connection& from, const proto::Envelope&) {
+        proto::Envelope reply;
+        *reply.mutable_ipvs_reply() = ipvs_reply();
+        from.send(reply);
     });
-    context.add_peer("vrrpd");
+    attach(context.loop, &context.add_peer("vrrpd"));
+    begin();
+}
+
+void Ipvsd::resync() {
+    if (!kernel_) connect_kernel();
+    if (kernel_) {
+        try {
+            kernel_view_ = kernel_->dump();
+            ++counters_.resyncs;
+            std::vector<Operation> setup;
+            if (auto timeouts = timeouts_operation(config_.timeouts, kernel_->dump_timeouts()))
+                setup.push_back(*timeouts);
+            for (Operation& operation :
+                 sync_daemon_operations(config_.sync_daemon, sync_master_, kernel_->dump_sync_daemons()))
+                setup.push_back(std::move(operation));
+            if (!setup.empty()) {
+                ApplyResult result = kernel_->apply(setup);
+                for (const std::string& failure : result.failures) HK_LOG_ERROR("%s", failure.c_str());
+            }
+            reconcile_now();
+        } catch (const KernelError& error) {
+            HK_LOG_ERROR("IPVS: %s", error.what());
+            kernel_error_ = error.what();
+            kernel_.reset();
+        }
+    }
+    schedule_resync(kernel_ ? resync_interval : kernel_retry);
+}
+
+void Ipvsd::schedule_resync(Duration after) {
+    if (loop_ == nullptr) return;
+    if (retry_timer_) loop_->cancel(*retry_timer_);
+    retry_timer_ = loop_->schedule(after, [this] {
+        retry_timer_.reset();
+        resync();
+    });
+}
+
+void Ipvsd::reconcile_soon() {
+    // Several check events in one wake-up make one reconciliation.
+    if (reconcile_timer_ || loop_ == nullptr) {
+        if (loop_ == nullptr) reconcile_now();
+        return;
+    }
+    reconcile_timer_ = loop_->schedule(Duration::zero(), [this] {
+        reconcile_timer_.reset();
+        reconcile_now();
+    });
+}
+
+void Ipvsd::reconcile_now() {
+    const std::map<std::string, bool> quorum_before = quorum_;
+    desired_ = compute_desired(config_, checks_, drains_, quorum_);
+    for (const VirtualServerView& view : desired_.virtual_servers) quorum_[view.label] = view.quorum_up;
+    std::erase_if(quorum_, [this](const auto& entry) {
+        for (const VirtualServerView& view : desired_.virtual_servers)
+            if (view.label == entry.first) return false;
+        return true;
+    });
+    send_quorum_changes(quorum_before);
+    if (!kernel_) return;
+    std::vector<Operation> operations = reconcile(desired_.table, kernel_view_, released_);
+    if (operations.empty()) return;
+    ApplyResult result;
+    try {
+        result = kernel_->apply(operations);
+    } catch (const KernelError& error) {
+        HK_LOG_ERROR("IPVS: %s", error.what());
+        kernel_error_ = error.what();
+        kernel_.reset();
+        schedule_resync(kernel_retry);
+        return;
+    }
+    counters_.operations_applied += result.applied;
+    counters_.operations_failed += result.failures.size();
+    for (const std::string& failure : result.failures) HK_LOG_ERROR("IPVS refused: %s", failure.c_str());
+    if (!result.failures.empty()) {
+        // Our view is off somewhere: read the kernel again.
+        kernel_view_ = kernel_->dump();
+    } else {
+        for (const Operation& operation : operations) apply_to_table(kernel_view_, operation);
+    }
+    for (const ServiceKey& key : released_)
+        if (!kernel_view_.contains(key)) HK_LOG_INFO("released %s", key.to_string().c_str());
+    std::erase_if(released_, [this](const ServiceKey& key) { return !kernel_view_.contains(key); });
+    HK_LOG_INFO("IPVS: %zu operation(s) applied, %zu refused", result.applied, result.failures.size());
+}
+
+void Ipvsd::send_quorum_changes(const std::map<std::string, bool>& before) {
+    for (const auto& [label, up] : quorum_) {
+        auto previous = before.find(label);
+        if (previous != before.end() && previous->second == up) continue;
+        if (previous != before.end() || !up)
+            HK_LOG_NOTICE("virtual server %s: quorum %s", label.c_str(), up ? "regained" : "lost");
+        if (vrrpd_ == nullptr) continue;
+        proto::Envelope envelope;
+        envelope.mutable_quorum_event()->set_virtual_server(label);
+        envelope.mutable_quorum_event()->set_up(up);
+        vrrpd_->send(envelope);  // while vrrpd is away, it learns on reconnect
+    }
+}
+
+void Ipvsd::config_reloaded(DaemonContext&) {
+    if (kernel_) {
+        std::vector<Operation> setup;
+        try {
+            if (auto timeouts = timeouts_operation(config_.timeouts, kernel_->dump_timeouts()))
+                setup.push_back(*timeouts);
+            for (Operation& operation :
+                 sync_daemon_operations(config_.sync_daemon, sync_master_, kernel_->dump_sync_daemons()))
+                setup.push_back(std::move(operation));
+            if (!setup.empty()) kernel_->apply(setup);
+        } catch (const KernelError& error) {
+            HK_LOG_ERROR("IPVS: %s", error.what());
+        }
+    }
+    reconcile_now();
+}
+
+proto::CommandReply Ipvsd::drain(const std::string& virtual_server, const std::string& real_server,
+                                 bool drained) {
+    proto::CommandReply reply;
+    bool found = false;
+    for (const VirtualServerConfig& server : config_.virtual_servers)
+        if (server.label() == virtual_server)
+            for (const RealServerConfig& real : server.real_servers)
+                found = found || real.label() == real_server;
+    if (!found) {
+        reply.set_ok(false);
+        reply.set_message("no real server " + real_server + " in virtual server " + virtual_server +
+                          " (hactl ipvs lists them)");
+        return reply;
+    }
+    const auto key = std::make_pair(virtual_server, real_server);
+    const bool changed = drained ? drains_.insert(key).second : drains_.erase(key) > 0;
+    const std::uint64_t applied_before = counters_.operations_applied;
+    if (changed) reconcile_now();
+    reply.set_ok(true);
+    reply.set_message(std::string(drained ? "drained " : "undrained ") + real_server + " of " +
+                      virtual_server + (changed ? "" : " (it already was)"));
+    if (changed)
+        reply.add_changes(std::to_string(counters_.operations_applied - applied_before) +
+                          " kernel operation(s)" + (kernel_ ? "" : " (IPVS unavailable: pending)"));
+    return reply;
+}
+
+void Ipvsd::vrrp_state(const proto::VrrpEvent& event) {
+    if (!config_.sync_daemon || event.instance() != config_.sync_daemon->instance) return;
+    const bool master = event.state() == proto::VRRP_STATE_MASTER;
+    if (master == sync_master_) return;
+    sync_master_ = master;
+    HK_LOG_NOTICE("vrrp instance %s is %s: sync daemon becomes %s", event.instance().c_str(),
+                  master ? "MASTER" : "not MASTER", master ? "master" : "backup");
+    if (!kernel_) return;
+    try {
+        ApplyResult result = kernel_->apply(
+            sync_daemon_operations(config_.sync_daemon, sync_master_, kernel_->dump_sync_daemons()));
+        for (const std::string& failure : result.failures) HK_LOG_ERROR("%s", failure.c_str());
+    } catch (const KernelError& error) {
+        HK_LOG_ERROR("IPVS: %s", error.what());
+    }
 }
 
 void Ipvsd::fill_status(proto::StatusReply& reply) const {
@@ -37,6 +286,7 @@ void Ipvsd::fill_status(proto::StatusReply& reply) const {
     summary["virtual_servers"] = std::to_string(config_.virtual_servers.size());
     summary["real_servers"] = std::to_string(real_servers);
     summary["checks_known"] = std::to_string(checks_.size());
+    summary["kernel"] = kernel_ ? "ready" : "unavailable";
 }
 
 }  // namespace hakeep::ipvsd

@@ -1,26 +1,89 @@
-// ipvsd as a hakeep daemon: its configuration, its peer (vrrpd, for quorum
-// events) and its status. It takes check states from checkd's role only.
+// ipvsd as a hakeep daemon: keeps the kernel's IPVS table equal to the
+// desired state (ipvsd.conf + check states + drains), writing only the
+// difference, and only to services it declares. It takes check states from
+// checkd's role and VRRP states from vrrpd's; nobody can ask it for an IPVS
+// operation.
 #pragma once
+
+#include <functional>
+#include <memory>
+#include <set>
 
 #include "common/check_states.h"
 #include "common/daemon.h"
 #include "ipvsd/config.h"
+#include "ipvsd/desired.h"
+#include "ipvsd/kernel.h"
 
 namespace hakeep::ipvsd {
 
 const sandbox::AllowList& ipvsd_syscalls();
 const DaemonSpec& ipvsd_spec();
 
+struct IpvsdCounters {
+    std::uint64_t operations_applied = 0;
+    std::uint64_t operations_failed = 0;
+    std::uint64_t check_events_refused = 0;
+    std::uint64_t resyncs = 0;
+};
+
 class Ipvsd final : public Daemon {
 public:
+    using KernelFactory = std::function<std::unique_ptr<Kernel>()>;
+    static constexpr Duration kernel_retry = std::chrono::seconds(1);
+    // A full dump now and then catches what someone else changed in our services.
+    static constexpr Duration resync_interval = std::chrono::seconds(60);
+
+    // Tests pass a factory of FakeKernel; the daemon uses NetlinkKernel.
+    explicit Ipvsd(KernelFactory kernel_factory = {});
+
     void load_config(const std::string& path) override;
     ipc::RoleAccountNames account_names() const override { return config_.global.accounts; }
+    void open_privileged(DaemonContext& context) override;
     void start(DaemonContext& context) override;
+    void config_reloaded(DaemonContext& context) override;
     void fill_status(proto::StatusReply& reply) const override;
 
+    // The pieces the handlers use, public for the unit tests.
+    void adopt_config(IpvsdConfig config);
+    void attach(EventLoop& loop, ipc::PeerLink* vrrpd);
+    // First dump and reconciliation, then the resync (or kernel retry) timer.
+    void begin() { resync(); }
+    void reconcile_now();
+    proto::CommandReply drain(const std::string& virtual_server, const std::string& real_server,
+                              bool drained);
+    void vrrp_state(const proto::VrrpEvent& event);
+    proto::IpvsReply ipvs_reply();
+    CheckStates& checks() { return checks_; }
+    const IpvsdCounters& counters() const { return counters_; }
+    const DesiredState& desired() const { return desired_; }
+    bool kernel_available() const { return kernel_ != nullptr; }
+
 private:
-    CheckStates checks_;
+    void connect_kernel();
+    void resync();
+    void schedule_resync(Duration after);
+    void reconcile_soon();
+    void send_quorum_changes(const std::map<std::string, bool>& before);
+    std::set<ServiceKey> declared_keys() const;
+
+    KernelFactory kernel_factory_;
     IpvsdConfig config_;
+    std::set<ServiceKey> released_;
+    CheckStates checks_;
+    Drains drains_;
+    std::map<std::string, bool> quorum_;
+    DesiredState desired_;
+    std::unique_ptr<Kernel> kernel_;
+    Table kernel_view_;  // the kernel as of the last dump, plus what we applied since
+    std::string kernel_error_;
+    bool sync_master_ = false;
+    EventLoop* loop_ = nullptr;
+    ipc::PeerLink* vrrpd_ = nullptr;
+    std::optional<EventLoop::TimerId> reconcile_timer_;
+    std::optional<EventLoop::TimerId> retry_timer_;
+    ipc::Server* server_ = nullptr;
+    IpvsdCounters counters_;
 };
 
 }  // namespace hakeep::ipvsd

@@ -44,20 +44,7 @@ private:
 
     int perform(const Operation& operation) {
         using Kind = Operation::Kind;
-        auto service = table.find(operation.service);
         switch (operation.kind) {
-        case Kind::add_service:
-            if (service != table.end()) return EEXIST;
-            table[operation.service].settings = operation.service_settings;
-            return 0;
-        case Kind::edit_service:
-            if (service == table.end()) return ESRCH;
-            service->second.settings = operation.service_settings;
-            return 0;
-        case Kind::delete_service:
-            if (service == table.end()) return ESRCH;
-            table.erase(service);
-            return 0;
         case Kind::set_timeouts:
             timeouts = operation.timeouts;
             return 0;
@@ -70,26 +57,7 @@ private:
             });
             return 0;
         default:
-            break;
-        }
-        if (service == table.end()) return ESRCH;
-        auto& destinations = service->second.destinations;
-        auto destination = destinations.find(operation.destination);
-        switch (operation.kind) {
-        case Kind::add_destination:
-            if (destination != destinations.end()) return EEXIST;
-            destinations[operation.destination].settings = operation.destination_settings;
-            return 0;
-        case Kind::edit_destination:
-            if (destination == destinations.end()) return ENOENT;
-            destination->second.settings = operation.destination_settings;
-            return 0;
-        case Kind::delete_destination:
-            if (destination == destinations.end()) return ENOENT;
-            destinations.erase(destination);
-            return 0;
-        default:
-            return EINVAL;
+            return apply_to_table(table, operation);
         }
     }
 };

@@ -805,9 +805,17 @@ Test(ipc, server_closes_connections_beyond_the_limit) {
     cr_assert_eq(test.server->counters().refused_too_many, extra);
     cr_assert_eq(test.server->connection_count(), ipc::Server::max_connections);
 
-    for (std::size_t index = ipc::Server::max_connections; index < clients.size(); ++index)
+    for (std::size_t index = ipc::Server::max_connections; index < clients.size(); ++index) {
+        // Told why (so hactl can say it), then closed.
+        Received why = receive(test.loop, clients[index].get());
+        cr_assert_eq(why.kind, Received::message, "client %zu got no reason", index);
+        cr_assert(why.envelope.has_error_reply());
+        cr_assert_eq(why.envelope.error_reply().code(), proto::ErrorReply::CODE_FAILED);
+        cr_assert(why.envelope.error_reply().message().find("too many connections") !=
+                  std::string::npos);
         cr_assert_eq(receive(test.loop, clients[index].get()).kind, Received::closed,
                      "client %zu beyond the limit was not closed", index);
+    }
     // The admitted ones are still served, the first and the last.
     test.expect_status_reply(clients.front().get());
     test.expect_status_reply(clients[ipc::Server::max_connections - 1].get());

@@ -1,0 +1,97 @@
+// hactl ipvs: the desired state next to the kernel's, with its counters.
+#include "common/log.h"
+#include "ipvsd/ipvsd.h"
+
+namespace hakeep::ipvsd {
+namespace {
+
+std::string protocol_text(std::uint16_t protocol) {
+    switch (protocol) {
+    case IPPROTO_TCP: return "TCP";
+    case IPPROTO_UDP: return "UDP";
+    case IPPROTO_SCTP: return "SCTP";
+    default: return "";
+    }
+}
+
+// Sums a destination's counters over every kernel service the virtual server
+// stands for (a group stands for several).
+void add_kernel_side(proto::RealServerStatus& status, const RealServerConfig* real,
+                     const std::vector<ServiceKey>& services, const Table& kernel) {
+    if (real == nullptr) return;
+    for (const ServiceKey& key : services) {
+        auto service = kernel.find(key);
+        if (service == kernel.end()) continue;
+        auto destination = service->second.destinations.find(DestinationKey{real->address, real->port});
+        if (destination == service->second.destinations.end()) continue;
+        const Counters& counters = destination->second.counters;
+        status.set_in_kernel(true);
+        status.set_kernel_weight(destination->second.settings.weight);
+        status.set_connections(status.connections() + counters.connections);
+        status.set_packets_in(status.packets_in() + counters.packets_in);
+        status.set_packets_out(status.packets_out() + counters.packets_out);
+        status.set_bytes_in(status.bytes_in() + counters.bytes_in);
+        status.set_bytes_out(status.bytes_out() + counters.bytes_out);
+        status.set_active_connections(status.active_connections() + counters.active_connections);
+        status.set_inactive_connections(status.inactive_connections() + counters.inactive_connections);
+    }
+}
+
+}  // namespace
+
+proto::IpvsReply Ipvsd::ipvs_reply() {
+    proto::IpvsReply reply;
+    // Before the first reconciliation (no kernel yet) the views are computed here.
+    if (desired_.virtual_servers.size() != config_.virtual_servers.size())
+        desired_ = compute_desired(config_, checks_, drains_, quorum_);
+    Table kernel;
+    if (kernel_) {
+        try {
+            kernel = kernel_->dump();  // fresh counters
+        } catch (const KernelError& error) {
+            HK_LOG_ERROR("IPVS: %s", error.what());
+        }
+    }
+    reply.set_kernel_available(kernel_ != nullptr);
+    reply.set_kernel_error(kernel_error_);
+    reply.set_operations_applied(counters_.operations_applied);
+    reply.set_operations_failed(counters_.operations_failed);
+    reply.set_check_events_refused(counters_.check_events_refused);
+    reply.set_checkd_connected(checks_.peer_present());
+    reply.set_checks_stale(!checks_.peer_present());
+    for (std::size_t index = 0; index < config_.virtual_servers.size(); ++index) {
+        const VirtualServerConfig& server = config_.virtual_servers[index];
+        const VirtualServerView& view = desired_.virtual_servers.at(index);
+        proto::VirtualServerStatus& status = *reply.add_virtual_servers();
+        status.set_label(view.label);
+        if (server.address) status.set_address(server.address->to_string());
+        status.set_port(server.port);
+        status.set_protocol(protocol_text(server.protocol));
+        status.set_fwmark(server.fwmark);
+        status.set_scheduler(server.scheduler);
+        status.set_forwarding(forwarding_name(server.forwarding.method));
+        status.set_quorum_up(view.quorum_up);
+        status.set_live_weight(view.live_weight);
+        status.set_quorum(server.quorum);
+        status.set_services(static_cast<std::uint32_t>(view.services.size()));
+        for (const RealServerView& rs : desired_.real_servers) {
+            if (rs.virtual_server != view.label) continue;
+            proto::RealServerStatus& real = *status.add_real_servers();
+            real.set_address(rs.real_server);
+            real.set_configured_weight(static_cast<std::uint32_t>(rs.configured_weight));
+            real.set_health(health_name(rs.health));
+            real.set_track_check(rs.track_check);
+            real.set_drained(rs.drained);
+            real.set_sorry(rs.sorry);
+            real.set_reason(rs.reason);
+            const RealServerConfig* configured = nullptr;
+            if (rs.sorry) configured = server.sorry_server ? &*server.sorry_server : nullptr;
+            for (const RealServerConfig& candidate : server.real_servers)
+                if (!rs.sorry && candidate.label() == rs.real_server) configured = &candidate;
+            add_kernel_side(real, configured, view.services, kernel);
+        }
+    }
+    return reply;
+}
+
+}  // namespace hakeep::ipvsd

@@ -1,0 +1,205 @@
+// ipvsd's behaviour as a daemon, against FakeKernel and a FakeClock: start,
+// check changes, drains, reloads, a kernel without IPVS, the sync daemon.
+#include <criterion/criterion.h>
+
+#include "ipvsd/ipvsd.h"
+#include "ipvsd/sync_daemon.h"
+#include "tests/unit/fake_kernel.h"
+
+using namespace hakeep;
+using namespace hakeep::ipvsd;
+
+namespace {
+
+class TextFiles final : public config::FileSource {
+public:
+    explicit TextFiles(std::string text) : text_(std::move(text)) {}
+    std::optional<std::string> read(const std::string&) override { return text_; }
+    std::vector<std::string> expand(const std::string&) override { return {}; }
+
+private:
+    std::string text_;
+};
+
+IpvsdConfig parse(const std::string& text) {
+    TextFiles files(text);
+    return load_ipvsd_config("/ipvsd.conf", files);
+}
+
+const char* const config_text =
+    "global_defs {\n lvs_timeouts tcp 900 udp 30\n lvs_sync_daemon eth0 VI_1 id 7\n}\n"
+    "virtual_server 192.0.2.100 80 {\n lb_algo rr\n"
+    " real_server 203.0.113.11 8080 { weight 3  track_check web1 }\n"
+    " real_server 203.0.113.12 8080 { weight 1 }\n}\n";
+
+// The daemon with a kernel the test keeps a handle on.
+struct Harness {
+    FakeClock clock;
+    EventLoop loop{clock};
+    FakeKernel* kernel = nullptr;  // owned by the daemon once created
+    int kernel_attempts = 0;
+    int fail_first = 0;  // attempts that find no IPVS
+    Ipvsd daemon{[this]() -> std::unique_ptr<Kernel> {
+        ++kernel_attempts;
+        if (kernel_attempts <= fail_first)
+            throw KernelError("IPVS is not available in this kernel: load the ip_vs module", ENOENT);
+        auto created = std::make_unique<FakeKernel>();
+        kernel = created.get();
+        return created;
+    }};
+
+    explicit Harness(const std::string& text, int failures = 0) : fail_first(failures) {
+        daemon.adopt_config(parse(text));
+        daemon.attach(loop, nullptr);
+    }
+    void event(const std::string& name, bool up, std::uint64_t seq) {
+        proto::CheckEvent message;
+        message.set_name(name);
+        message.set_up(up);
+        message.set_seq(seq);
+        daemon.checks().apply_event(message, clock.now());
+        daemon.reconcile_now();
+    }
+    const Service& service() {
+        cr_assert_not_null(kernel);
+        cr_assert_eq(kernel->table.size(), 1u);
+        return kernel->table.begin()->second;
+    }
+};
+
+}  // namespace
+
+Test(ipvsd, kernel_missing_is_retried_not_fatal) {
+    Harness lab(config_text, 2);
+    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    cr_expect_not(lab.daemon.kernel_available());
+    proto::IpvsReply reply = lab.daemon.ipvs_reply();
+    cr_expect_not(reply.kernel_available());
+    cr_expect(reply.kernel_error().find("load the ip_vs module") != std::string::npos);
+    cr_expect_eq(reply.virtual_servers_size(), 1, "the desired side shows without a kernel");
+    lab.daemon.begin();  // second attempt fails too, and schedules a retry
+    cr_expect_eq(lab.kernel_attempts, 2);
+    lab.clock.advance(Ipvsd::kernel_retry);
+    lab.loop.run_due_timers();
+    cr_expect_eq(lab.kernel_attempts, 3);
+    cr_assert(lab.daemon.kernel_available(), "ip_vs appeared: used at once");
+    cr_expect_eq(lab.service().destinations.size(), 2u);
+    lab.clock.advance(Ipvsd::kernel_retry);
+    lab.loop.run_due_timers();
+    cr_expect_eq(lab.kernel_attempts, 3, "no reconnect while it works");
+}
+
+Test(ipvsd, drain_and_undrain_report_and_apply) {
+    Harness lab(config_text);
+    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    lab.daemon.reconcile_now();
+    cr_assert_eq(lab.service().destinations.size(), 2u);
+    proto::CommandReply reply = lab.daemon.drain("192.0.2.100:80", "203.0.113.12:8080", true);
+    cr_expect(reply.ok());
+    cr_expect_str_eq(reply.message().c_str(), "drained 203.0.113.12:8080 of 192.0.2.100:80");
+    cr_assert_eq(reply.changes_size(), 1);
+    cr_expect_str_eq(reply.changes(0).c_str(), "1 kernel operation(s)");
+    const DestinationKey rs{*Address::parse("203.0.113.12"), 8080};
+    cr_expect_eq(lab.service().destinations.at(rs).settings.weight, 0);
+    reply = lab.daemon.drain("192.0.2.100:80", "203.0.113.12:8080", true);
+    cr_expect(reply.message().find("already") != std::string::npos);
+    reply = lab.daemon.drain("192.0.2.100:80", "203.0.113.12:8080", false);
+    cr_expect(reply.ok());
+    cr_expect_eq(lab.service().destinations.at(rs).settings.weight, 1);
+    reply = lab.daemon.drain("192.0.2.100:80", "198.51.100.1:80", true);
+    cr_expect_not(reply.ok());
+    cr_expect(reply.message().find("no real server 198.51.100.1:80") == 0);
+}
+
+Test(ipvsd, check_down_removes_and_counts_operations) {
+    Harness lab(config_text);
+    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    lab.daemon.reconcile_now();
+    const std::uint64_t before = lab.daemon.counters().operations_applied;
+    lab.event("web1", false, 1);
+    cr_expect_eq(lab.service().destinations.size(), 1u);
+    cr_expect_eq(lab.daemon.counters().operations_applied, before + 1);
+    lab.event("web1", false, 1);  // replayed: no change, no operation
+    cr_expect_eq(lab.daemon.counters().operations_applied, before + 1);
+    proto::IpvsReply reply = lab.daemon.ipvs_reply();
+    cr_assert_eq(reply.virtual_servers_size(), 1);
+    const auto& real = reply.virtual_servers(0).real_servers(0);
+    cr_expect_str_eq(real.health().c_str(), "DOWN");
+    cr_expect_not(real.in_kernel());
+    cr_expect(reply.virtual_servers(0).real_servers(1).in_kernel());
+    cr_expect_eq(reply.virtual_servers(0).real_servers(1).kernel_weight(), 1);
+}
+
+Test(ipvsd, reload_releases_removed_services_only) {
+    Harness lab(config_text);
+    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    lab.daemon.reconcile_now();
+    ServiceKey foreign;
+    foreign.address = *Address::parse("198.51.100.7");
+    foreign.port = 443;
+    lab.kernel->table[foreign].settings.scheduler = "rr";
+    lab.daemon.adopt_config(parse("virtual_server 192.0.2.101 80 {\n}\n"));
+    lab.daemon.reconcile_now();
+    cr_expect_eq(lab.kernel->table.size(), 2u);
+    cr_expect(lab.kernel->table.contains(foreign), "not ours: untouched");
+    ServiceKey added;
+    added.address = *Address::parse("192.0.2.101");
+    added.port = 80;
+    cr_expect(lab.kernel->table.contains(added));
+}
+
+Test(ipvsd, sync_daemon_follows_vrrp_state) {
+    const SyncDaemonConfig config{"eth0", "VI_1", 7};
+    auto operations = sync_daemon_operations(config, false, {});
+    cr_assert_eq(operations.size(), 1u);
+    cr_expect(operations[0].kind == Operation::Kind::start_sync_daemon);
+    cr_expect(operations[0].sync_daemon.role == SyncDaemon::Role::backup);
+    const std::vector<SyncDaemon> running = {operations[0].sync_daemon};
+    cr_expect_eq(sync_daemon_operations(config, false, running).size(), 0u);
+    operations = sync_daemon_operations(config, true, running);
+    cr_assert_eq(operations.size(), 2u);
+    cr_expect(operations[0].kind == Operation::Kind::stop_sync_daemon);
+    cr_expect(operations[1].kind == Operation::Kind::start_sync_daemon);
+    cr_expect(operations[1].sync_daemon.role == SyncDaemon::Role::master);
+    cr_expect_eq(operations[1].sync_daemon.sync_id, 7);
+    cr_expect_eq(sync_daemon_operations(std::nullopt, true, running).size(), 0u,
+                 "without lvs_sync_daemon, a running sync daemon is someone else's");
+}
+
+Test(ipvsd, vrrp_master_switches_sync_daemon_in_kernel) {
+    Harness lab(config_text);
+    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    lab.kernel->sync_daemons.push_back(SyncDaemon{SyncDaemon::Role::backup, "eth0", 7});
+    proto::VrrpEvent event;
+    event.set_instance("VI_1");
+    event.set_state(proto::VRRP_STATE_MASTER);
+    lab.daemon.vrrp_state(event);
+    cr_assert_eq(lab.kernel->sync_daemons.size(), 1u);
+    cr_expect(lab.kernel->sync_daemons[0].role == SyncDaemon::Role::master);
+    event.set_instance("VI_2");
+    event.set_state(proto::VRRP_STATE_BACKUP);
+    lab.daemon.vrrp_state(event);
+    cr_expect(lab.kernel->sync_daemons[0].role == SyncDaemon::Role::master, "other instance: ignored");
+}
+
+Test(ipvsd, timeouts_set_only_when_they_differ) {
+    Timeouts configured{900, 0, 30};
+    cr_expect(timeouts_operation(configured, Timeouts{900, 120, 30}) == std::nullopt);
+    auto operation = timeouts_operation(configured, Timeouts{900, 120, 300});
+    cr_assert(operation.has_value());
+    cr_expect_eq(operation->timeouts.udp, 30u);
+}
+
+Test(ipvsd, nested_checker_is_refused_with_directions) {
+    bool refused = false;
+    try {
+        parse("virtual_server 192.0.2.1 80 {\n delay_loop 6\n real_server 203.0.113.1 80 {\n"
+              "  TCP_CHECK {\n   connect_timeout 3\n  }\n }\n}\n");
+    } catch (const config::ConfigError& error) {
+        refused = std::string(error.what()) ==
+                  "/ipvsd.conf:4:3: TCP_CHECK belongs in checkd.conf: define 'check NAME { ... "
+                  "TCP_CHECK { ... } }' there and write 'track_check NAME' here";
+        if (!refused) cr_log_error("%s", error.what());
+    }
+    cr_expect(refused);
+}
