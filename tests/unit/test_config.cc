@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "tests/unit/fake_files.h"
 #include "common/config_lexer.h"
 
 using namespace hakeep::config;
@@ -31,33 +32,6 @@ namespace {
 
 // Files in memory; expand() matches like glob(3), in sorted order because
 // std::map is.
-class FakeFiles final : public FileSource {
-public:
-    FakeFiles() = default;
-    explicit FakeFiles(std::initializer_list<std::pair<const std::string, std::string>> files)
-        : files_(files) {}
-
-    void add(const std::string& path, const std::string& text) { files_[path] = text; }
-
-    std::optional<std::string> read(const std::string& path) override {
-        const auto found = files_.find(path);
-        if (found == files_.end()) return std::nullopt;
-        return found->second;
-    }
-    std::vector<std::string> expand(const std::string& pattern) override {
-        patterns.push_back(pattern);
-        std::vector<std::string> paths;
-        for (const auto& file : files_)
-            if (::fnmatch(pattern.c_str(), file.first.c_str(), FNM_PATHNAME) == 0)
-                paths.push_back(file.first);
-        return paths;
-    }
-
-    std::vector<std::string> patterns;  // what the parser asked to expand
-
-private:
-    std::map<std::string, std::string> files_;
-};
 
 template <typename Action>
 std::string error_of(Action&& action) {

@@ -2,6 +2,8 @@
 // own validation errors name FILE:LINE:COL.
 #include <criterion/criterion.h>
 
+#include "tests/unit/fake_files.h"
+
 #include <map>
 #include <string>
 
@@ -13,24 +15,9 @@ using namespace hakeep;
 
 namespace {
 
-class MemoryFiles final : public config::FileSource {
-public:
-    std::optional<std::string> read(const std::string& path) override {
-        auto found = files.find(path);
-        if (found == files.end()) return std::nullopt;
-        return found->second;
-    }
-    std::vector<std::string> expand(const std::string& pattern) override {
-        return files.contains(pattern) ? std::vector<std::string>{pattern}
-                                       : std::vector<std::string>{};
-    }
-    std::map<std::string, std::string> files;
-};
-
 template <typename Load>
 std::string error_of(const std::string& text, Load load) {
-    MemoryFiles files;
-    files.files["/t.conf"] = text;
+    config::FakeFiles files{{"/t.conf", text}};
     try {
         load("/t.conf", files);
     } catch (const config::ConfigError& error) {
@@ -100,9 +87,9 @@ Test(daemon_configs, vrrpd_errors) {
 }
 
 Test(daemon_configs, vrrpd_v3_advert_int_in_centiseconds) {
-    MemoryFiles files;
-    files.files["/t.conf"] = "vrrp_instance A {\n interface e\n virtual_router_id 1\n"
-                             " version 3\n advert_int 0.01\n}\n";
+    config::FakeFiles files;
+    files.add("/t.conf", "vrrp_instance A {\n interface e\n virtual_router_id 1\n"
+                             " version 3\n advert_int 0.01\n}\n");
     cr_expect_eq(vrrpd::load_vrrpd_config("/t.conf", files).instances[0].advert_int_centis, 1);
 }
 
@@ -121,9 +108,9 @@ Test(daemon_configs, ipvsd_errors) {
 }
 
 Test(daemon_configs, ipvsd_fwmark_and_ipv6) {
-    MemoryFiles files;
-    files.files["/t.conf"] = "virtual_server fwmark 7 {\n lvs_sched rr\n lvs_method DR\n}\n"
-                             "virtual_server 2001:db8::1 443 {\n}\n";
+    config::FakeFiles files;
+    files.add("/t.conf", "virtual_server fwmark 7 {\n lvs_sched rr\n lvs_method DR\n}\n"
+                             "virtual_server 2001:db8::1 443 {\n}\n");
     const auto config = ipvsd::load_ipvsd_config("/t.conf", files);
     cr_assert_eq(config.virtual_servers.size(), 2u);
     EXPECT_TEXT(config.virtual_servers[0].label(), "fwmark 7");

@@ -2,6 +2,8 @@
 // check changes, drains, reloads, a kernel without IPVS, the sync daemon.
 #include <criterion/criterion.h>
 
+#include "tests/unit/fake_files.h"
+
 #include "ipvsd/ipvsd.h"
 #include "ipvsd/sync_daemon.h"
 #include "tests/unit/fake_kernel.h"
@@ -11,18 +13,8 @@ using namespace hakeep::ipvsd;
 
 namespace {
 
-class TextFiles final : public config::FileSource {
-public:
-    explicit TextFiles(std::string text) : text_(std::move(text)) {}
-    std::optional<std::string> read(const std::string&) override { return text_; }
-    std::vector<std::string> expand(const std::string&) override { return {}; }
-
-private:
-    std::string text_;
-};
-
 IpvsdConfig parse(const std::string& text) {
-    TextFiles files(text);
+    config::FakeFiles files{{"/ipvsd.conf", text}};
     return load_ipvsd_config("/ipvsd.conf", files);
 }
 

@@ -1,6 +1,8 @@
 // Reconcile, never flush: ipvsd's decisions against an in-memory kernel.
 #include <criterion/criterion.h>
 
+#include "tests/unit/fake_files.h"
+
 #include <linux/ip_vs.h>
 
 #include <map>
@@ -15,18 +17,8 @@ using Kind = Operation::Kind;
 
 namespace {
 
-class MemoryFiles final : public config::FileSource {
-public:
-    explicit MemoryFiles(std::string text) : text_(std::move(text)) {}
-    std::optional<std::string> read(const std::string&) override { return text_; }
-    std::vector<std::string> expand(const std::string&) override { return {}; }
-
-private:
-    std::string text_;
-};
-
 IpvsdConfig parse(const std::string& text) {
-    MemoryFiles files(text);
+    config::FakeFiles files{{"/ipvsd.conf", text}};
     return load_ipvsd_config("/ipvsd.conf", files);
 }
 
