@@ -12,6 +12,7 @@ constexpr MessageRule rules[] = {
     {Body::kStatusRequest, "StatusRequest", readers},
     {Body::kIpvsRequest, "IpvsRequest", readers},
     {Body::kChecksRequest, "ChecksRequest", readers},
+    {Body::kVrrpRequest, "VrrpRequest", readers},
     // Check states come from checkd alone (DESIGN.md §2): a compromised checkd
     // can at worst mark declared real servers up or down.
     {Body::kCheckSnapshot, "CheckSnapshot", role_checkd},
@@ -41,6 +42,10 @@ std::string_view message_name(Body body) {
     case Body::kCommandReply: return "CommandReply";
     case Body::kIpvsReply: return "IpvsReply";
     case Body::kChecksReply: return "ChecksReply";
+    case Body::kVrrpReply: return "VrrpReply";
+    // checkd's supervisor-worker messages: never accepted on a control socket.
+    case Body::kWorkerAssign: return "WorkerAssign";
+    case Body::kProbeResults: return "ProbeResults";
     case Body::BODY_NOT_SET: return "(empty)";
     default: return "(unknown)";
     }

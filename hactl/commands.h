@@ -11,5 +11,7 @@ int command_ipvs(const Options& options);
 int command_drain(const Options& options);
 int command_undrain(const Options& options);
 int command_checks(const Options& options);
+int command_vrrp(const Options& options);
+int command_resign(const Options& options);
 
 }  // namespace hakeep::hactl

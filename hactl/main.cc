@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
         {"drain", command_drain},
         {"undrain", command_undrain},
         {"checks", command_checks},
+        {"vrrp", command_vrrp},
+        {"resign", command_resign},
     };
     auto command = commands.find(options.command);
     if (command == commands.end()) {

@@ -14,6 +14,8 @@ const char* const usage_text =
     "  drain VS RS       weight 0 for real server RS of virtual server VS\n"
     "  undrain VS RS     its weight back\n"
     "  checks            every check: state, since, failures, last reason, latency\n"
+    "  vrrp              VRRP instances: state, priorities, master, VIPs, counters, drops\n"
+    "  resign INSTANCE   a MASTER instance sends priority 0 and becomes BACKUP\n"
     "options:\n"
     "  --socket-dir DIR  the daemons' sockets (default /run/hakeep)\n"
     "  --json            one JSON object instead of a table\n"

@@ -1,6 +1,11 @@
 #include "vrrpd/config.h"
 
+#include <linux/rtnetlink.h>
+
+#include <map>
 #include <set>
+
+#include "common/log.h"
 
 namespace hakeep::vrrpd {
 namespace {
@@ -10,6 +15,7 @@ using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
 using config::unbounded;
+using config::Word;
 
 const config::Schema& authentication_schema() {
     static const config::Schema schema{{
@@ -33,6 +39,7 @@ const config::Schema& instance_schema() {
         {"advert_int", single()},
         {"version", single()},
         {"nopreempt", flag()},
+        {"preempt", flag()},
         {"preempt_delay", single()},
         {"virtual_ipaddress", list_block()},
         {"virtual_ipaddress_excluded", list_block()},
@@ -46,9 +53,14 @@ const config::Schema& instance_schema() {
         {"authentication", KeywordSpec{0, 0, BlockKind::required, &authentication_schema(), false}},
         {"use_vmac", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
         {"vmac_xmit_base", flag()},
+        {"v3_checksum_as_v2", flag()},
+        {"skip_check_adv_addr", flag()},
         {"garp_master_delay", single()},
         {"garp_master_repeat", single()},
         {"garp_master_refresh", single()},
+        {"garp_master_refresh_repeat", single()},
+        {"garp_interval", single()},
+        {"gna_interval", single()},
         {"notify_master", script()},
         {"notify_backup", script()},
         {"notify_fault", script()},
@@ -69,11 +81,125 @@ const config::Schema& sync_group_schema() {
     return schema;
 }
 
-VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version) {
+const config::Schema& track_file_schema() {
+    static const config::Schema schema{{
+        {"file", single()},
+        {"weight", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
+        {"init_file", KeywordSpec{0, 2, BlockKind::none, nullptr, false}},
+    }};
+    return schema;
+}
+
+// Words of a list entry: its first word and the rest.
+std::vector<Word> words_of(const ConfigNode& entry) {
+    std::vector<Word> words{entry.keyword};
+    words.insert(words.end(), entry.args.begin(), entry.args.end());
+    return words;
+}
+
+int parse_int(const Word& word, int min, int max, const std::string& what) {
+    try {
+        std::size_t used = 0;
+        const long value = std::stol(word.text, &used);
+        if (used == word.text.size() && value >= min && value <= max) return static_cast<int>(value);
+    } catch (const std::exception&) {
+    }
+    throw ConfigError(word.where, "'" + what + "' must be an integer in " + std::to_string(min) +
+                                      ".." + std::to_string(max) + ", got '" + word.text + "'");
+}
+
+Address parse_address(const Word& word) {
+    auto address = Address::parse(word.text);
+    if (!address) throw ConfigError(word.where, "'" + word.text + "' is not an IPv4 or IPv6 address");
+    return *address;
+}
+
+VirtualAddress parse_vip(const ConfigNode& entry) {
+    const std::vector<Word> words = words_of(entry);
+    VirtualAddress vip;
+    auto prefix = Prefix::parse(words[0].text);
+    if (!prefix)
+        throw ConfigError(words[0].where, "'" + words[0].text + "' is not an ADDRESS[/PREFIX]");
+    vip.prefix = *prefix;
+    for (std::size_t index = 1; index < words.size(); ++index) {
+        const std::string& option = words[index].text;
+        auto value = [&]() -> const Word& {
+            if (index + 1 >= words.size())
+                throw ConfigError(words[index].where, "'" + option + "' needs a value");
+            return words[++index];
+        };
+        if (option == "dev") vip.device = value().text;
+        else if (option == "label") vip.label = value().text;
+        else if (option == "brd" || option == "broadcast") value();  // the kernel derives it
+        else if (option == "scope") {
+            const Word& scope = value();
+            static const std::map<std::string, int> scopes = {
+                {"global", RT_SCOPE_UNIVERSE}, {"universe", RT_SCOPE_UNIVERSE},
+                {"site", RT_SCOPE_SITE},       {"link", RT_SCOPE_LINK},
+                {"host", RT_SCOPE_HOST},       {"nowhere", RT_SCOPE_NOWHERE}};
+            auto found = scopes.find(scope.text);
+            if (found == scopes.end())
+                throw ConfigError(scope.where, "'scope' must be one of global, site, link, host, "
+                                               "nowhere, got '" + scope.text + "'");
+            vip.scope = found->second;
+        } else if (option == "no_track") {
+            // keepalived: a VIP that vanishes does not fault the instance. vrrpd
+            // never faults on a vanished VIP, so it is the only behaviour.
+        } else {
+            throw ConfigError(words[index].where,
+                              "unknown virtual address option '" + option +
+                                  "' (dev, label, scope, brd, no_track)");
+        }
+    }
+    return vip;
+}
+
+// NAME [weight N] [reverse], as track_script, track_interface and track_file take.
+template <typename Tracked>
+Tracked parse_tracked(const ConfigNode& entry) {
+    const std::vector<Word> words = words_of(entry);
+    Tracked tracked;
+    tracked.name = words[0].text;
+    for (std::size_t index = 1; index < words.size(); ++index) {
+        if (words[index].text == "weight") {
+            if (index + 1 >= words.size()) throw ConfigError(words[index].where, "'weight' needs a value");
+            tracked.weight = parse_int(words[++index], -253, 253, "weight");
+        } else if (words[index].text == "reverse") {
+            tracked.reverse = true;
+        } else {
+            throw ConfigError(words[index].where, "unexpected '" + words[index].text +
+                                                      "' (expected: weight N, reverse)");
+        }
+    }
+    return tracked;
+}
+
+std::chrono::milliseconds seconds_arg(const ConfigNode& node, std::int64_t max_seconds) {
+    return std::chrono::milliseconds(node.fixed_arg(0, 3, 0, max_seconds * 1000));
+}
+
+// keepalived's vrrp_garp_* (global) and garp_* (instance) keywords.
+bool read_garp(const ConfigNode& node, const std::string& key, GarpSettings& garp) {
+    if (key == "garp_master_delay") garp.master_delay = seconds_arg(node, 3600);
+    else if (key == "garp_master_repeat") garp.master_repeat = static_cast<int>(node.int_arg(0, 1, 1000));
+    else if (key == "garp_master_refresh") garp.master_refresh = seconds_arg(node, 86400);
+    else if (key == "garp_master_refresh_repeat")
+        garp.master_refresh_repeat = static_cast<int>(node.int_arg(0, 1, 1000));
+    else if (key == "garp_interval")
+        garp.garp_interval = std::chrono::microseconds(node.fixed_arg(0, 6, 0, 1'000'000'000));
+    else if (key == "gna_interval")
+        garp.gna_interval = std::chrono::microseconds(node.fixed_arg(0, 6, 0, 1'000'000'000));
+    else return false;
+    return true;
+}
+
+VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version, const GarpSettings& garp,
+                                 const std::map<std::string, TrackedFile>& track_files) {
     VrrpInstanceConfig instance;
     instance.name = block.string_arg(0);
     instance.where = block.where();
     instance.version = default_version;
+    instance.garp = garp;
     const ConfigNode* advert = nullptr;
     for (const ConfigNode& node : block.children) {
         const std::string& key = node.keyword.text;
@@ -87,13 +213,88 @@ VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version) {
         else if (key == "priority") instance.priority = static_cast<int>(node.int_arg(0, 1, 255));
         else if (key == "version") instance.version = static_cast<int>(node.int_arg(0, 2, 3));
         else if (key == "nopreempt") instance.preempt = false;
+        else if (key == "preempt") instance.preempt = true;
+        else if (key == "preempt_delay") instance.preempt_delay = seconds_arg(node, 1000);
         else if (key == "advert_int") advert = &node;
         else if (key == "virtual_ipaddress")
             for (const ConfigNode& entry : node.children)
-                instance.virtual_ipaddress.push_back(entry.keyword.text);
+                instance.virtual_ipaddress.push_back(parse_vip(entry));
+        else if (key == "virtual_ipaddress_excluded")
+            for (const ConfigNode& entry : node.children)
+                instance.virtual_ipaddress_excluded.push_back(parse_vip(entry));
         else if (key == "track_script")
             for (const ConfigNode& entry : node.children)
-                instance.track_script.push_back(entry.keyword.text);
+                instance.track_script.push_back(parse_tracked<TrackedScript>(entry));
+        else if (key == "track_interface")
+            for (const ConfigNode& entry : node.children)
+                instance.track_interface.push_back(parse_tracked<TrackedInterface>(entry));
+        else if (key == "track_file")
+            for (const ConfigNode& entry : node.children) {
+                TrackedFile tracked = parse_tracked<TrackedFile>(entry);
+                const bool weighted = entry.args.size() >= 2;
+                if (auto found = track_files.find(tracked.name); found != track_files.end()) {
+                    const int weight = tracked.weight;
+                    const bool reverse = tracked.reverse;
+                    tracked = found->second;
+                    if (weighted) {
+                        tracked.weight = weight;
+                        tracked.reverse = reverse;
+                    }
+                } else if (tracked.name.starts_with("/")) {
+                    tracked.path = tracked.name;
+                    if (!weighted) tracked.weight = 1;
+                } else {
+                    throw ConfigError(entry.where(), "track_file '" + tracked.name +
+                                                         "' names no vrrp_track_file (or give a path)");
+                }
+                instance.track_file.push_back(tracked);
+            }
+        else if (key == "unicast_src_ip") instance.unicast_src_ip = parse_address(node.arg(0));
+        else if (key == "unicast_peer")
+            for (const ConfigNode& entry : node.children)
+                instance.unicast_peer.push_back(parse_address(entry.keyword));
+        else if (key == "authentication") {
+            if (const ConfigNode* type = node.find("auth_type"))
+                instance.auth_type =
+                    type->choice_arg(0, {"PASS", "AH"}) == "PASS" ? AuthType::pass : AuthType::ah;
+            if (instance.auth_type == AuthType::ah)
+                throw ConfigError(node.find("auth_type")->arg(0).where,
+                                  "auth_type AH is not supported (IPsec AH was removed from VRRP "
+                                  "in RFC 3768); use PASS, or none");
+            if (const ConfigNode* pass = node.find("auth_pass")) instance.auth_pass = pass->string_arg();
+            if (instance.auth_type == AuthType::pass && instance.auth_pass.empty())
+                throw ConfigError(node.where(), "auth_type PASS needs 'auth_pass'");
+            if (instance.auth_pass.size() > 8)
+                HK_LOG_WARNING("%s: auth_pass is longer than 8 characters: only the first 8 are used",
+                               node.where().to_string().c_str());
+        } else if (key == "v3_checksum_as_v2") instance.v3_checksum_as_v2 = true;
+        else if (key == "skip_check_adv_addr") instance.skip_check_adv_addr = true;
+        else if (key == "use_vmac" || key == "vmac_xmit_base" || key == "virtual_routes" ||
+                 key == "virtual_rules")
+            HK_LOG_WARNING("%s: '%s' is not implemented yet and has no effect",
+                           node.where().to_string().c_str(), key.c_str());
+        else read_garp(node, key, instance.garp);
+    }
+    if (instance.interface.empty())
+        throw ConfigError(block.where(), "vrrp_instance '" + instance.name + "' needs 'interface'");
+    if (instance.virtual_router_id == 0)
+        throw ConfigError(block.where(),
+                          "vrrp_instance '" + instance.name + "' needs 'virtual_router_id'");
+    // The family of the VIPs is the instance's (keepalived); all must share it.
+    if (!instance.virtual_ipaddress.empty())
+        instance.family = instance.virtual_ipaddress[0].prefix.address.family;
+    else if (instance.unicast_src_ip)
+        instance.family = instance.unicast_src_ip->family;
+    if (const ConfigNode* vips = block.find("virtual_ipaddress"))
+        for (std::size_t index = 0; index < instance.virtual_ipaddress.size(); ++index)
+            if (instance.virtual_ipaddress[index].prefix.address.family != instance.family)
+                throw ConfigError(vips->children[index].where(),
+                                  "virtual_ipaddress of vrrp_instance '" + instance.name +
+                                      "' mixes IPv4 and IPv6 (use virtual_ipaddress_excluded, "
+                                      "or another instance)");
+    if (instance.family == Family::ipv6 && instance.version == 2) {
+        // keepalived does the same: VRRPv2 is IPv4 only (RFC 3768).
+        instance.version = 3;
     }
     if (advert != nullptr) {
         // RFC 3768: whole seconds, 1..255. RFC 5798: centiseconds, 1..4095.
@@ -101,18 +302,31 @@ VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version) {
                                          ? static_cast<int>(advert->int_arg(0, 1, 255)) * 100
                                          : static_cast<int>(advert->fixed_arg(0, 2, 1, 4095));
     }
-    if (instance.interface.empty())
-        throw ConfigError(block.where(), "vrrp_instance '" + instance.name + "' needs 'interface'");
-    if (instance.virtual_router_id == 0)
-        throw ConfigError(block.where(),
-                          "vrrp_instance '" + instance.name + "' needs 'virtual_router_id'");
+    if (instance.version == 3 && instance.auth_type != AuthType::none) {
+        HK_LOG_WARNING("%s: authentication is VRRPv2 only: ignored for version 3",
+                       block.where().to_string().c_str());
+        instance.auth_type = AuthType::none;
+    }
+    if (instance.virtual_ipaddress.size() > 255)
+        throw ConfigError(block.where(), "vrrp_instance '" + instance.name +
+                                             "' has more than 255 virtual_ipaddress entries");
+    for (const Address& peer : instance.unicast_peer)
+        if (peer.family != instance.family)
+            throw ConfigError(block.find("unicast_peer")->where(),
+                              "unicast_peer " + peer.to_string() + " is not of the instance's family");
+    if (instance.unicast_src_ip && instance.unicast_src_ip->family != instance.family)
+        throw ConfigError(block.find("unicast_src_ip")->where(),
+                          "unicast_src_ip is not of the family of virtual_ipaddress");
     return instance;
 }
 
 const config::Schema& vrrpd_global_defs_schema() {
     static const config::Schema schema = [] {
         config::Schema built = global_defs_schema();
-        built.keywords["vrrp_version"] = KeywordSpec{1, 1, BlockKind::none, nullptr, false};
+        for (const char* key : {"vrrp_version", "vrrp_garp_master_delay", "vrrp_garp_master_repeat",
+                                "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat",
+                                "vrrp_garp_interval", "vrrp_gna_interval"})
+            built.keywords[key] = KeywordSpec{1, 1, BlockKind::none, nullptr, false};
         return built;
     }();
     return schema;
@@ -120,11 +334,19 @@ const config::Schema& vrrpd_global_defs_schema() {
 
 }  // namespace
 
+std::string VirtualAddress::to_string() const {
+    std::string text = prefix.to_string();
+    if (!device.empty()) text += " dev " + device;
+    if (!label.empty()) text += " label " + label;
+    return text;
+}
+
 const config::Schema& vrrpd_schema() {
     static const config::Schema schema{{
         {"global_defs", KeywordSpec{0, 0, BlockKind::required, &vrrpd_global_defs_schema()}},
         {"vrrp_instance", KeywordSpec{1, 1, BlockKind::required, &instance_schema()}},
         {"vrrp_sync_group", KeywordSpec{1, 1, BlockKind::required, &sync_group_schema()}},
+        {"vrrp_track_file", KeywordSpec{1, 1, BlockKind::required, &track_file_schema()}},
     }};
     return schema;
 }
@@ -134,17 +356,44 @@ VrrpdConfig parse_vrrpd_config(const config::ParsedConfig& parsed) {
     result.global = read_global_defs(parsed.statements);
     // keepalived's default: VRRPv2 unless global_defs says vrrp_version 3.
     int default_version = 2;
-    for (const ConfigNode& block : parsed.statements)
-        if (block.keyword.text == "global_defs")
-            if (const ConfigNode* node = block.find("vrrp_version"))
-                default_version = static_cast<int>(node->int_arg(0, 2, 3));
+    for (const ConfigNode& block : parsed.statements) {
+        if (block.keyword.text != "global_defs") continue;
+        for (const ConfigNode& node : block.children) {
+            const std::string& key = node.keyword.text;
+            if (key == "vrrp_version") default_version = static_cast<int>(node.int_arg(0, 2, 3));
+            else if (key.starts_with("vrrp_")) read_garp(node, key.substr(5), result.garp);
+        }
+    }
+    std::map<std::string, TrackedFile> track_files;
+    for (const ConfigNode& node : parsed.statements) {
+        if (node.keyword.text != "vrrp_track_file") continue;
+        TrackedFile file;
+        file.name = node.string_arg(0);
+        const ConfigNode* path = node.find("file");
+        if (path == nullptr) throw ConfigError(node.where(), "vrrp_track_file '" + file.name + "' needs 'file'");
+        file.path = path->string_arg();
+        if (const ConfigNode* weight = node.find("weight")) {
+            file.weight = static_cast<int>(weight->int_arg(0, -254, 254));
+            if (weight->args.size() > 1) file.reverse = weight->choice_arg(1, {"reverse"}) == "reverse";
+        }
+        if (node.find("init_file"))
+            HK_LOG_WARNING("%s: init_file is not supported (vrrpd writes no files): ignored",
+                           node.where().to_string().c_str());
+        track_files[file.name] = file;
+    }
     std::set<std::string> names;
     for (const ConfigNode& node : parsed.statements) {
         if (node.keyword.text == "vrrp_instance") {
-            VrrpInstanceConfig instance = read_instance(node, default_version);
+            VrrpInstanceConfig instance = read_instance(node, default_version, result.garp, track_files);
             if (!names.insert(instance.name).second)
                 throw ConfigError(node.arg(0).where,
                                   "vrrp_instance '" + instance.name + "' defined twice");
+            for (const VrrpInstanceConfig& other : result.instances)
+                if (other.same_identity(instance))
+                    throw ConfigError(node.arg(0).where,
+                                      "vrrp_instance '" + instance.name + "' has the same VRID " +
+                                          std::to_string(instance.virtual_router_id) +
+                                          ", family and interface as '" + other.name + "'");
             result.instances.push_back(std::move(instance));
         } else if (node.keyword.text == "vrrp_sync_group") {
             VrrpSyncGroupConfig group{node.string_arg(0), {}};
@@ -157,11 +406,19 @@ VrrpdConfig parse_vrrpd_config(const config::ParsedConfig& parsed) {
     for (const ConfigNode& node : parsed.statements) {
         if (node.keyword.text != "vrrp_sync_group") continue;
         if (const ConfigNode* members = node.find("group"))
-            for (const ConfigNode& entry : members->children)
+            for (const ConfigNode& entry : members->children) {
                 if (!names.contains(entry.keyword.text))
                     throw ConfigError(entry.where(), "vrrp_sync_group '" + node.string_arg(0) +
                                                          "' names unknown vrrp_instance '" +
                                                          entry.keyword.text + "'");
+                for (VrrpInstanceConfig& instance : result.instances)
+                    if (instance.name == entry.keyword.text) {
+                        if (!instance.sync_group.empty())
+                            throw ConfigError(entry.where(), "vrrp_instance '" + instance.name +
+                                                                 "' is in two sync groups");
+                        instance.sync_group = node.string_arg(0);
+                    }
+            }
     }
     return result;
 }

@@ -1,16 +1,63 @@
-// vrrpd.conf: keepalived's vrrp_instance and vrrp_sync_group blocks, so that an
-// operator can paste them. Parsing is pure: text in, VrrpdConfig or ConfigError.
+// vrrpd.conf: keepalived's vrrp_instance, vrrp_sync_group and vrrp_track_file
+// blocks, so that an operator can paste them. Parsing is pure: text in,
+// VrrpdConfig or ConfigError (FILE:LINE:COL: message).
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/config.h"
 #include "common/global_defs.h"
+#include "vrrpd/address.h"
+#include "vrrpd/packet.h"
 
 namespace hakeep::vrrpd {
 
 enum class InitialState { backup, master };
+
+// ADDR/PREFIX [dev IF] [label L] [scope S] [brd B] [no_track]
+struct VirtualAddress {
+    Prefix prefix;
+    std::string device;           // empty: the instance's interface
+    std::string label;
+    int scope = 0;                // RT_SCOPE_UNIVERSE; host 254, link 253, site 200
+    bool operator==(const VirtualAddress&) const = default;
+    std::string to_string() const;
+};
+
+struct TrackedScript {
+    std::string name;   // any check of checkd.conf
+    int weight = 0;     // 0: down means FAULT
+    bool reverse = false;
+    bool operator==(const TrackedScript&) const = default;
+};
+
+struct TrackedInterface {
+    std::string name;
+    int weight = 0;
+    bool reverse = false;
+    bool operator==(const TrackedInterface&) const = default;
+};
+
+struct TrackedFile {
+    std::string name;   // vrrp_track_file NAME, or the path itself
+    std::string path;
+    int weight = 1;     // value × weight; 0: a non-zero value means FAULT
+    bool reverse = false;
+    bool operator==(const TrackedFile&) const = default;
+};
+
+struct GarpSettings {
+    std::chrono::milliseconds master_delay{5000};   // vrrp_garp_master_delay
+    int master_repeat = 5;                          // vrrp_garp_master_repeat
+    std::chrono::milliseconds master_refresh{0};    // vrrp_garp_master_refresh (0: never)
+    int master_refresh_repeat = 1;                  // vrrp_garp_master_refresh_repeat
+    std::chrono::microseconds garp_interval{0};     // vrrp_garp_interval, between ARPs
+    std::chrono::microseconds gna_interval{0};      // vrrp_gna_interval, between NAs
+    bool operator==(const GarpSettings&) const = default;
+};
 
 struct VrrpInstanceConfig {
     std::string name;
@@ -21,9 +68,30 @@ struct VrrpInstanceConfig {
     int priority = 100;            // 1..255 (255: address owner)
     int advert_int_centis = 100;   // v2 whole seconds, v3 0.01..40.95
     int version = 2;               // keepalived's default; global_defs vrrp_version
+    Family family = Family::ipv4;  // of virtual_ipaddress (IPv6: always v3)
     bool preempt = true;
-    std::vector<std::string> virtual_ipaddress;
-    std::vector<std::string> track_script;
+    std::chrono::milliseconds preempt_delay{0};
+    std::vector<VirtualAddress> virtual_ipaddress;
+    std::vector<VirtualAddress> virtual_ipaddress_excluded;
+    std::vector<TrackedScript> track_script;
+    std::vector<TrackedInterface> track_interface;
+    std::vector<TrackedFile> track_file;
+    std::optional<Address> unicast_src_ip;
+    std::vector<Address> unicast_peer;
+    AuthType auth_type = AuthType::none;
+    std::string auth_pass;
+    bool v3_checksum_as_v2 = false;
+    bool skip_check_adv_addr = false;
+    GarpSettings garp;
+    std::string sync_group;        // filled from vrrp_sync_group
+
+    bool unicast() const { return !unicast_peer.empty(); }
+    // What identifies the instance across reloads (keepalived's vrrp_exist):
+    // VRID, family, interface (and unicast or not).
+    bool same_identity(const VrrpInstanceConfig& other) const {
+        return virtual_router_id == other.virtual_router_id && family == other.family &&
+               interface == other.interface && unicast() == other.unicast();
+    }
 };
 
 struct VrrpSyncGroupConfig {
@@ -33,6 +101,7 @@ struct VrrpSyncGroupConfig {
 
 struct VrrpdConfig {
     GlobalDefs global;
+    GarpSettings garp;   // global_defs vrrp_garp_*
     std::vector<VrrpInstanceConfig> instances;
     std::vector<VrrpSyncGroupConfig> sync_groups;
 };

@@ -1,10 +1,20 @@
-// vrrpd as a hakeep daemon: its configuration, its peers (checkd for check
-// states and notify scripts, ipvsd for the sync daemon role) and its status.
+// vrrpd as a hakeep daemon: its instances, their sockets, their trackers
+// (checkd's checks, interfaces, files), its peers (checkd runs the notify
+// scripts, ipvsd follows for the sync daemon) and its control messages
+// (hactl vrrp, hactl resign, reload).
 #pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "common/check_states.h"
 #include "common/daemon.h"
 #include "vrrpd/config.h"
+#include "vrrpd/instance.h"
+#include "vrrpd/netlink.h"
+#include "vrrpd/sockets.h"
 
 namespace hakeep::vrrpd {
 
@@ -13,16 +23,47 @@ const DaemonSpec& vrrpd_spec();
 
 class Vrrpd final : public Daemon {
 public:
+    Vrrpd();
+    ~Vrrpd() override;
     void load_config(const std::string& path) override;
     ipc::RoleAccountNames account_names() const override { return config_.global.accounts; }
+    void open_privileged(DaemonContext& context) override;
     void start(DaemonContext& context) override;
+    void config_reloaded(DaemonContext& context) override;
+    void stop(DaemonContext& context) override;
     void fill_status(proto::StatusReply& reply) const override;
 
     const VrrpdConfig& config() const { return config_; }
+    proto::VrrpReply vrrp_reply() const;
 
 private:
+    std::unique_ptr<Instance> make_instance(const VrrpInstanceConfig& config);
+    void on_readable(VrrpSocket& socket);
+    Instance* find_instance(int ifindex, Family family, std::uint8_t vrid);
+    void refresh_links();
+    void update_trackers();
+    void update_group_faults();
+    void on_transition(Instance& instance, State from, State to);
+    void send_event(const Instance& instance, State state);
+    std::set<Address> all_vip_addresses() const;
+    void tick();
+
     CheckStates checks_;
     VrrpdConfig config_;
+    std::unique_ptr<Netlink> netlink_;
+    std::unique_ptr<VrrpSocket> socket4_;
+    std::unique_ptr<VrrpSocket> socket6_;
+    std::unique_ptr<PacketSocket> packet_;
+    std::unique_ptr<Io> io_;
+    std::vector<std::unique_ptr<Instance>> instances_;
+    std::array<std::uint64_t, static_cast<std::size_t>(DropReason::count)> unassigned_drops_{};
+    EventLoop* loop_ = nullptr;
+    ipc::Server* server_ = nullptr;
+    ipc::PeerLink* checkd_ = nullptr;
+    ipc::PeerLink* ipvsd_ = nullptr;
+    std::map<std::string, std::optional<long long>> file_values_;
+    bool following_group_ = false;
+    bool stopping_ = false;
 };
 
 }  // namespace hakeep::vrrpd

@@ -122,7 +122,7 @@ Test(daemon_configs, checkd_errors) {
     EXPECT_TEXT(checkd_error("check web {\n address 203.0.113.1 80\n}\n"),
                      "/t.conf:1:1: check 'web' has no checker (TCP_CHECK, HTTP_GET, SSL_GET, "
                      "SMTP_CHECK, DNS_CHECK, MISC_CHECK, UDP_CHECK, PING_CHECK or FILE_CHECK)");
-    EXPECT_TEXT(checkd_error("check a { TCP_CHECK { } }\nvrrp_script a {\n script x\n}\n"),
+    EXPECT_TEXT(checkd_error("check a { address 203.0.113.1 80  TCP_CHECK { } }\nvrrp_script a {\n script /bin/true\n}\n"),
                      "/t.conf:2:13: check 'a' defined twice");
     EXPECT_TEXT(checkd_error("vrrp_script s {\n interval 2\n}\n"),
                      "/t.conf:1:1: vrrp_script 's' needs 'script'");

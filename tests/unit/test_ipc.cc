@@ -385,6 +385,12 @@ constexpr Expected intended[] = {
     {Body::kChecksRequest, "ChecksRequest",
      operators | ipc::role_reader | ipc::role_vrrpd | ipc::role_ipvsd | ipc::role_checkd},
     {Body::kChecksReply, "ChecksReply", 0},
+    {Body::kVrrpRequest, "VrrpRequest",
+     operators | ipc::role_reader | ipc::role_vrrpd | ipc::role_ipvsd | ipc::role_checkd},
+    {Body::kVrrpReply, "VrrpReply", 0},
+    // checkd's supervisor-worker link only: no role sends them to a control socket.
+    {Body::kWorkerAssign, "WorkerAssign", 0},
+    {Body::kProbeResults, "ProbeResults", 0},
     {Body::BODY_NOT_SET, "(empty)", 0},
 };
 

@@ -1,0 +1,336 @@
+#include "vrrpd/instance.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/log.h"
+
+namespace hakeep::vrrpd {
+
+ElectionConfig election_config(const VrrpInstanceConfig& config) {
+    ElectionConfig election;
+    election.name = config.name;
+    election.version = config.version;
+    election.advert_interval_centis = static_cast<std::uint16_t>(config.advert_int_centis);
+    election.base_priority = static_cast<std::uint8_t>(config.priority);
+    election.start_as_master = config.state == InitialState::master;
+    election.preempt = config.preempt;
+    election.preempt_delay = config.preempt_delay;
+    return election;
+}
+
+Instance::Instance(Io& io, VrrpInstanceConfig config, TransitionSink sink)
+    : io_(io), config_(std::move(config)), sink_(std::move(sink)),
+      machine_(io.loop, *this, election_config(config_)) {
+    tracking_.priority = config_.priority;
+}
+
+Instance::~Instance() { cancel_garp(); }
+
+std::optional<Address> Instance::source_address() const {
+    if (config_.unicast_src_ip) return config_.unicast_src_ip;
+    if (!link_) return std::nullopt;
+    return config_.family == Family::ipv4 ? link_->ipv4_primary : link_->ipv6_link_local;
+}
+
+std::vector<VirtualAddress> Instance::all_vips() const {
+    std::vector<VirtualAddress> vips = config_.virtual_ipaddress;
+    vips.insert(vips.end(), config_.virtual_ipaddress_excluded.begin(),
+                config_.virtual_ipaddress_excluded.end());
+    return vips;
+}
+
+int Instance::device_index(const VirtualAddress& vip) const {
+    if (vip.device.empty() || vip.device == config_.interface) return ifindex();
+    auto other = io_.netlink.link(vip.device);
+    return other ? other->index : 0;
+}
+
+void Instance::start() {
+    link_ = io_.netlink.link(config_.interface);
+    // A vrrpd killed while MASTER left its VIPs behind: remove them now; they
+    // come back if this node becomes MASTER.
+    if (!config_.virtual_ipaddress.empty() || !config_.virtual_ipaddress_excluded.empty()) {
+        std::vector<VirtualAddress> stale;
+        for (const VirtualAddress& vip : all_vips()) {
+            const int index = device_index(vip);
+            if (index != 0 && io_.netlink.has_address(index, vip.prefix.address)) stale.push_back(vip);
+        }
+        if (!stale.empty()) {
+            HK_LOG_NOTICE("%s: removing %zu stale virtual address(es) left by a previous run",
+                          config_.name.c_str(), stale.size());
+            remove_vips(stale);
+        }
+    }
+    links_changed();
+    if (auto source = source_address()) machine_.set_local_address(*source);
+    machine_.start(own_fault().has_value());
+    fault_reason_ = own_fault().value_or("");
+}
+
+std::optional<std::string> Instance::own_fault(bool include_group) const {
+    if (!link_) return "interface " + config_.interface + " is missing";
+    if (!link_->up) return "interface " + config_.interface + " is down";
+    if (!source_address())
+        return std::string("interface ") + config_.interface + " has no " +
+               (config_.family == Family::ipv4 ? "IPv4 address" : "IPv6 link-local address");
+    if (tracking_.fault) return *tracking_.fault;
+    if (include_group && group_fault_) return *group_fault_;
+    return std::nullopt;
+}
+
+void Instance::links_changed() {
+    link_ = io_.netlink.link(config_.interface);
+    if (link_ && link_->up && !config_.unicast()) {
+        VrrpSocket* socket = config_.family == Family::ipv4 ? io_.socket4 : io_.socket6;
+        // Joining again after the interface came back is harmless (EADDRINUSE).
+        if (socket) {
+            const int rc = socket->join(link_->index);
+            if (rc != 0 && rc != EADDRINUSE && !joined_)
+                HK_LOG_WARNING("%s: cannot join the VRRP group on %s: %s", config_.name.c_str(),
+                               config_.interface.c_str(), std::strerror(rc));
+            joined_ = rc == 0 || rc == EADDRINUSE;
+        }
+    }
+    if (auto source = source_address()) machine_.set_local_address(*source);
+    apply_faults();
+}
+
+void Instance::set_trackers(std::vector<TrackerState> trackers) {
+    trackers_ = std::move(trackers);
+    tracking_ = evaluate_tracking(config_.priority, trackers_, !config_.sync_group.empty());
+    machine_.set_priority(static_cast<std::uint8_t>(tracking_.priority));
+    apply_faults();
+}
+
+void Instance::set_group_fault(std::optional<std::string> reason) {
+    group_fault_ = std::move(reason);
+    apply_faults();
+}
+
+void Instance::apply_faults() {
+    if (machine_.state() == State::init && !machine_.last_transition()) return;  // not started
+    const auto fault = own_fault();
+    if (fault) fault_reason_ = *fault;
+    machine_.set_fault(fault.has_value(), fault ? *fault : "fault cleared: " + fault_reason_);
+    if (!fault) fault_reason_.clear();
+}
+
+Expectation Instance::expectation() const {
+    Expectation expected;
+    expected.version = config_.version;
+    expected.priority = static_cast<std::uint8_t>(config_.priority);
+    expected.interval_centis = static_cast<std::uint16_t>(config_.advert_int_centis);
+    expected.auth_type = config_.auth_type;
+    expected.auth_data = pass_auth_data(config_.auth_pass);
+    for (const VirtualAddress& vip : config_.virtual_ipaddress) expected.addresses.push_back(vip.prefix.address);
+    expected.check_addresses = !config_.skip_check_adv_addr;
+    return expected;
+}
+
+void Instance::count_drop(DropReason reason) {
+    ++machine_.counters().drops[static_cast<std::size_t>(reason)];
+}
+
+void Instance::receive(const Received& received) {
+    if (auto reason = check_advert(received.advert, expectation())) {
+        count_drop(*reason);
+        HK_LOG_DEBUG("%s: advert from %s dropped: %s", config_.name.c_str(),
+                     received.source.to_string().c_str(), drop_reason_name(*reason));
+        return;
+    }
+    machine_.advert_received(received.advert, received.source);
+}
+
+void Instance::send_advert(std::uint8_t priority) {
+    auto source = source_address();
+    VrrpSocket* socket = config_.family == Family::ipv4 ? io_.socket4 : io_.socket6;
+    if (!source || !socket || ifindex() == 0) return;
+    Advert advert;
+    advert.version = config_.version;
+    advert.family = config_.family;
+    advert.vrid = static_cast<std::uint8_t>(config_.virtual_router_id);
+    advert.priority = priority;
+    advert.interval_centis = static_cast<std::uint16_t>(config_.advert_int_centis);
+    for (const VirtualAddress& vip : config_.virtual_ipaddress) advert.addresses.push_back(vip.prefix.address);
+    advert.auth_type = config_.auth_type;
+    advert.auth_data = pass_auth_data(config_.auth_pass);
+    std::vector<Address> destinations = config_.unicast_peer;
+    if (destinations.empty()) destinations.push_back(vrrp_group(config_.family));
+    for (const Address& destination : destinations) {
+        // The pseudo-header names the actual destination (the peer in unicast).
+        const auto message = build_advert(advert, *source, destination, config_.v3_checksum_as_v2);
+        if (int rc = socket->send(ifindex(), *source, destination, message); rc != 0) {
+            if (send_errors_++ == 0)
+                HK_LOG_WARNING("%s: cannot send advert to %s: %s", config_.name.c_str(),
+                               destination.to_string().c_str(), std::strerror(rc));
+        }
+    }
+}
+
+void Instance::add_vips(const std::vector<VirtualAddress>& vips) {
+    for (const VirtualAddress& vip : vips) {
+        const int index = device_index(vip);
+        if (index == 0) {
+            HK_LOG_WARNING("%s: no interface for %s", config_.name.c_str(), vip.to_string().c_str());
+            continue;
+        }
+        if (int rc = io_.netlink.add_address(index, vip); rc != 0)
+            HK_LOG_ERROR("%s: cannot add %s: %s", config_.name.c_str(), vip.to_string().c_str(),
+                         std::strerror(rc));
+    }
+}
+
+void Instance::remove_vips(const std::vector<VirtualAddress>& vips) {
+    for (const VirtualAddress& vip : vips) {
+        const int index = device_index(vip);
+        if (index == 0) continue;
+        if (int rc = io_.netlink.delete_address(index, vip); rc != 0)
+            HK_LOG_ERROR("%s: cannot remove %s: %s", config_.name.c_str(), vip.to_string().c_str(),
+                         std::strerror(rc));
+    }
+}
+
+void Instance::take_over() {
+    add_vips(all_vips());
+    send_garp_burst(config_.garp.master_repeat);
+    // keepalived's vrrp_garp_master_delay: a second burst, for switches that
+    // learnt the old port late.
+    if (config_.garp.master_delay.count() > 0)
+        garp_timers_.push_back(io_.loop.schedule(config_.garp.master_delay, [this] {
+            if (machine_.state() == State::master) send_garp_burst(config_.garp.master_repeat);
+        }));
+    schedule_garp_refresh();
+}
+
+void Instance::schedule_garp_refresh() {
+    if (config_.garp.master_refresh.count() <= 0) return;
+    garp_timers_.push_back(io_.loop.schedule(config_.garp.master_refresh, [this] {
+        if (machine_.state() != State::master) return;
+        send_garp_burst(config_.garp.master_refresh_repeat);
+        schedule_garp_refresh();
+    }));
+}
+
+void Instance::give_up() {
+    cancel_garp();
+    remove_vips(all_vips());
+}
+
+void Instance::cancel_garp() {
+    for (EventLoop::TimerId id : garp_timers_) io_.loop.cancel(id);
+    garp_timers_.clear();
+}
+
+void Instance::send_garp_burst(int repeat) {
+    if (!io_.packet) return;
+    struct Frame {
+        int index;
+        Mac destination;
+        std::vector<std::uint8_t> bytes;
+        bool arp;
+    };
+    auto frames = std::make_shared<std::vector<Frame>>();
+    for (int round = 0; round < repeat; ++round)
+        for (const VirtualAddress& vip : all_vips()) {
+            const int index = device_index(vip);
+            std::optional<LinkInfo> device = index == ifindex() ? link_ : io_.netlink.link(vip.device);
+            if (index == 0 || !device) continue;
+            if (vip.prefix.address.family == Family::ipv4)
+                frames->push_back({index, broadcast_mac, build_gratuitous_arp(device->mac, vip.prefix.address), true});
+            else if (device->ipv6_link_local)
+                frames->push_back({index, all_nodes_mac,
+                                   build_unsolicited_na(device->mac, *device->ipv6_link_local, vip.prefix.address),
+                                   false});
+        }
+    // vrrp_garp_interval / vrrp_gna_interval space the frames; zero sends them at once.
+    auto send_from = std::make_shared<std::function<void(std::size_t)>>();
+    *send_from = [this, frames, weak = std::weak_ptr(send_from)](std::size_t next) {
+        for (; next < frames->size(); ++next) {
+            const Frame& frame = (*frames)[next];
+            if (io_.packet->send(frame.index, frame.destination, frame.bytes) == 0) ++garp_sent_;
+            const Duration gap = frame.arp ? Duration(config_.garp.garp_interval) : Duration(config_.garp.gna_interval);
+            if (gap.count() > 0 && next + 1 < frames->size()) {
+                auto self = weak.lock();
+                garp_timers_.push_back(io_.loop.schedule(gap, [self, next] { (*self)(next + 1); }));
+                return;
+            }
+        }
+    };
+    (*send_from)(0);
+}
+
+void Instance::state_changed(State from, State to, const std::string&) {
+    if (sink_) sink_(*this, from, to);
+}
+
+void Instance::reconfigure(VrrpInstanceConfig config) {
+    if (machine_.state() == State::master) {
+        // Diff the VIPs: only what changed is touched, nothing flaps.
+        std::vector<VirtualAddress> old_vips = all_vips();
+        VrrpInstanceConfig old = std::move(config_);
+        config_ = std::move(config);
+        std::vector<VirtualAddress> new_vips = all_vips();
+        std::vector<VirtualAddress> removed, added;
+        for (const VirtualAddress& vip : old_vips)
+            if (std::find(new_vips.begin(), new_vips.end(), vip) == new_vips.end()) removed.push_back(vip);
+        for (const VirtualAddress& vip : new_vips)
+            if (std::find(old_vips.begin(), old_vips.end(), vip) == old_vips.end()) added.push_back(vip);
+        remove_vips(removed);
+        add_vips(added);
+    } else {
+        config_ = std::move(config);
+    }
+    machine_.reconfigure(election_config(config_));
+    tracking_ = evaluate_tracking(config_.priority, trackers_, !config_.sync_group.empty());
+    machine_.set_priority(static_cast<std::uint8_t>(tracking_.priority));
+    links_changed();
+}
+
+proto::VrrpInstanceStatus Instance::status() const {
+    proto::VrrpInstanceStatus out;
+    out.set_name(config_.name);
+    out.set_state(state_name(machine_.state()));
+    out.set_priority(static_cast<std::uint32_t>(config_.priority));
+    out.set_effective_priority(machine_.priority());
+    out.set_vrid(static_cast<std::uint32_t>(config_.virtual_router_id));
+    out.set_interface(config_.interface);
+    out.set_version(static_cast<std::uint32_t>(config_.version));
+    out.set_family(config_.family == Family::ipv4 ? "inet" : "inet6");
+    for (const VirtualAddress& vip : config_.virtual_ipaddress) out.add_vips(vip.prefix.to_string());
+    for (const VirtualAddress& vip : config_.virtual_ipaddress_excluded)
+        out.add_excluded_vips(vip.prefix.to_string());
+    if (machine_.master_address()) out.set_master_address(machine_.master_address()->to_string());
+    out.set_advert_int_centis(static_cast<std::uint32_t>(config_.advert_int_centis));
+    out.set_master_adver_int_centis(machine_.timers().master_adver_interval_centis);
+    out.set_unicast(config_.unicast());
+    out.set_sync_group(config_.sync_group);
+    const Counters& counters = machine_.counters();
+    out.set_adverts_sent(counters.adverts_sent);
+    out.set_adverts_received(counters.adverts_received);
+    out.set_priority_zero_sent(counters.priority_zero_sent);
+    out.set_priority_zero_received(counters.priority_zero_received);
+    out.set_became_master(counters.became_master);
+    out.set_released_master(counters.released_master);
+    out.set_transitions(counters.transitions);
+    for (std::size_t index = 0; index < counters.drops.size(); ++index) {
+        proto::VrrpDrop& drop = *out.add_drops();
+        drop.set_reason(drop_reason_name(static_cast<DropReason>(index)));
+        drop.set_count(counters.drops[index]);
+    }
+    if (auto when = machine_.last_transition()) {
+        const auto ago = std::chrono::duration_cast<std::chrono::milliseconds>(io_.loop.now() - *when);
+        out.set_last_transition_unix_ms(static_cast<std::uint64_t>(unix_time_ms() - ago.count()));
+    }
+    out.set_last_transition_reason(machine_.last_reason());
+    if (machine_.state() == State::fault) out.set_fault_reason(fault_reason_);
+    for (const TrackerState& tracker : trackers_) {
+        std::string text = tracker.label + " weight " + std::to_string(tracker.weight) +
+                           (tracker.reverse ? " reverse" : "") + ": ";
+        text += tracker.is_file ? std::to_string(tracker.value.value_or(0)) : tracker.up ? "UP" : "DOWN";
+        out.add_trackers(text);
+    }
+    return out;
+}
+
+}  // namespace hakeep::vrrpd

@@ -1,0 +1,98 @@
+// One vrrp_instance at work: its election (StateMachine) wired to the wire
+// (adverts through VrrpSocket), to rtnetlink (VIPs) and to AF_PACKET
+// (gratuitous ARP / unsolicited NA), with its faults and priority from its
+// trackers. The daemon (vrrpd.cc) owns the instances and feeds them.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/event_loop.h"
+#include "common/proto/hakeep.pb.h"
+#include "vrrpd/config.h"
+#include "vrrpd/garp.h"
+#include "vrrpd/netlink.h"
+#include "vrrpd/sockets.h"
+#include "vrrpd/state_machine.h"
+#include "vrrpd/tracking.h"
+
+namespace hakeep::vrrpd {
+
+struct Io {
+    EventLoop& loop;
+    Netlink& netlink;
+    VrrpSocket* socket4 = nullptr;
+    VrrpSocket* socket6 = nullptr;
+    PacketSocket* packet = nullptr;
+};
+
+class Instance;
+using TransitionSink = std::function<void(Instance&, State from, State to)>;
+
+class Instance final : public Actions {
+public:
+    Instance(Io& io, VrrpInstanceConfig config, TransitionSink sink);
+    ~Instance() override;
+
+    const VrrpInstanceConfig& config() const { return config_; }
+    StateMachine& machine() { return machine_; }
+    const StateMachine& machine() const { return machine_; }
+    int ifindex() const { return link_ ? link_->index : 0; }
+    std::optional<Address> source_address() const;
+
+    // Removes VIPs a killed vrrpd left behind, joins the group, starts the election.
+    void start();
+    // Interfaces or addresses changed: the interface's state, our source address.
+    void links_changed();
+    void set_trackers(std::vector<TrackerState> trackers);
+    void set_group_fault(std::optional<std::string> reason);
+    // Why the instance is (or would be) in FAULT; the group's part optional.
+    std::optional<std::string> own_fault(bool include_group = true) const;
+
+    void receive(const Received& received);
+    void count_drop(DropReason reason);
+    void resign(const std::string& reason) { machine_.resign(reason); }
+    void stop(const std::string& reason) { machine_.stop(reason); }
+    // Same identity, new settings: no flap. VIPs of a MASTER are diffed.
+    void reconfigure(VrrpInstanceConfig config);
+
+    proto::VrrpInstanceStatus status() const;
+
+    // Actions
+    void send_advert(std::uint8_t priority) override;
+    void take_over() override;
+    void give_up() override;
+    void state_changed(State from, State to, const std::string& reason) override;
+
+private:
+    void apply_faults();
+    Expectation expectation() const;
+    std::vector<VirtualAddress> all_vips() const;
+    int device_index(const VirtualAddress& vip) const;
+    void add_vips(const std::vector<VirtualAddress>& vips);
+    void remove_vips(const std::vector<VirtualAddress>& vips);
+    void send_garp_burst(int repeat);
+    void schedule_garp_refresh();
+    void cancel_garp();
+
+    Io& io_;
+    VrrpInstanceConfig config_;
+    TransitionSink sink_;
+    StateMachine machine_;
+    std::optional<LinkInfo> link_;
+    std::vector<TrackerState> trackers_;
+    Tracking tracking_;
+    std::optional<std::string> group_fault_;
+    std::string fault_reason_;
+    std::vector<EventLoop::TimerId> garp_timers_;
+    std::uint64_t garp_sent_ = 0;
+    std::uint64_t send_errors_ = 0;
+    bool joined_ = false;
+};
+
+ElectionConfig election_config(const VrrpInstanceConfig& config);
+
+}  // namespace hakeep::vrrpd
