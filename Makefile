@@ -57,6 +57,7 @@ UNIT_BIN := $(BUILD)/tests/unit/unit_tests
 LAB_TOOLS := $(patsubst %.cc,$(BUILD)/%,$(wildcard tests/uml/*.cc))
 
 .PHONY: all deps check check-unit check-netns check-uml demo asan install clean bench
+.PHONY: deb check-package
 
 all: $(addprefix $(BUILD)/bin/,$(BINARIES)) $(UNIT_BIN) $(LAB_TOOLS)
 
@@ -99,6 +100,11 @@ DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \
   libseccomp-dev libcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
   libssl-dev libcriterion-dev iproute2 keepalived ipvsadm user-mode-linux kmod \
   tshark python3 procps iputils-ping busybox mandoc passwd
+# Packaging (make deb, make check-package): Debian's build tools, lintian,
+# debootstrap for the install test, systemd-analyze, getfacl, and the SELinux
+# policy tool chain (selinux-policy-dev builds, setools' sesearch queries).
+DEB_PACKAGES += dpkg-dev debhelper lintian debootstrap systemd acl \
+  selinux-policy-dev checkpolicy semodule-utils setools
 
 deps:
 	@if dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES) 2>/dev/null | grep -qv 'install ok installed' \
@@ -113,6 +119,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) check-netns
 	$(MAKE) check-uml
+	$(MAKE) check-package
 	$(MAKE) asan
 	$(MAKE) check-unit
 
@@ -136,6 +143,24 @@ asan:
 
 bench: all
 	@for b in tests/bench/*.sh; do [ -x "$$b" ] && "$$b" $(BUILD)/bin; done; true
+
+# ---------------------------------------------------------------- package
+# hakeep_VERSION_ARCH.deb in build/deb/, built by dpkg-buildpackage from a
+# copy of the tree (debian/ says how); tests/package/run checks it.
+DEB_DIR := build/deb
+deb: deps
+	@test "$$(dpkg-parsechangelog -l debian/changelog -SVersion)" = "$(VERSION)" || \
+	  { echo "deb: debian/changelog is not at version $(VERSION) (Makefile VERSION)" >&2; exit 2; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/hakeep-$(VERSION)
+	tar -c --exclude=./.git --exclude=./build --exclude=./build-asan --exclude=./build-deb \
+	  --exclude=./selinux/tmp --exclude=./selinux/hakeep.pp . | tar -x -C $(DEB_DIR)/hakeep-$(VERSION)
+	cd $(DEB_DIR)/hakeep-$(VERSION) && DEB_BUILD_OPTIONS="parallel=$$(nproc)" \
+	  dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	rm -rf $(DEB_DIR)/hakeep-$(VERSION)
+	@ls $(DEB_DIR)/*.deb
+
+check-package: deps
+	tests/package/run
 
 # ---------------------------------------------------------------- demo
 demo: deps

@@ -1,8 +1,15 @@
-// checkd as a hakeep daemon: its configuration, its peers (vrrpd and ipvsd,
-// which receive a CheckSnapshot on every (re)connect) and its status.
+// checkd as a hakeep daemon: its configuration, the table of check states,
+// the links to vrrpd and ipvsd (CheckSnapshot on every (re)connect and every
+// 15 s, CheckEvent on every change) and hactl's `checks` view.
 #pragma once
 
+#include <memory>
+
+#include "checkd/check_table.h"
 #include "checkd/config.h"
+#include "checkd/launcher.h"
+#include "checkd/probe_engine.h"
+#include "checkd/worker_pool.h"
 #include "common/daemon.h"
 
 namespace hakeep::checkd {
@@ -12,17 +19,40 @@ const DaemonSpec& checkd_spec();
 
 class Checkd final : public Daemon {
 public:
+    static constexpr Duration snapshot_interval = std::chrono::seconds(15);
+
     void load_config(const std::string& path) override;
     ipc::RoleAccountNames account_names() const override { return config_.global.accounts; }
+    void open_privileged(DaemonContext& context) override;
     void start(DaemonContext& context) override;
+    void config_reloaded(DaemonContext& context) override;
+    void stop(DaemonContext& context) override;
     void fill_status(proto::StatusReply& reply) const override;
 
-    // Every check's state, as sent on (re)connect (DESIGN.md §2).
+    // Every decided check's state, as sent on (re)connect (DESIGN.md §2).
     proto::Envelope snapshot() const;
+    const CheckTable& table() const { return table_; }
 
 private:
+    void apply_config();
+    void on_result(const proto::ProbeResult& result);
+    void broadcast(const proto::Envelope& envelope);
+    void schedule_snapshot();
+    std::string script_account() const;
+
     CheckdConfig config_;
+    CheckTable table_;
+    std::string daemon_account_;
     std::uint64_t generation_ = 0;
+    DaemonContext* context_ = nullptr;
+    std::vector<ipc::PeerLink*> peers_;
+    // Forked in open_privileged, handed to the pool in start().
+    std::vector<std::pair<std::unique_ptr<Launcher>, bool>> launchers_;
+    std::map<std::string, std::string> unavailable_accounts_;  // account -> why
+    int config_workers_ = 1;
+    std::unique_ptr<WorkerPool> pool_;
+    // Local probes whose account has no launcher fail here, on their period.
+    std::unique_ptr<ProbeEngine> unavailable_;
 };
 
 }  // namespace hakeep::checkd

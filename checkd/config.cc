@@ -1,5 +1,7 @@
 #include "checkd/config.h"
 
+#include <arpa/inet.h>
+
 #include <set>
 
 namespace hakeep::checkd {
@@ -14,92 +16,12 @@ using config::unbounded;
 
 KeywordSpec single() { return KeywordSpec{1, 1, BlockKind::none, nullptr, false}; }
 
-// Options every checker takes (keepalived's "common" checker keywords).
-Schema checker_schema(std::initializer_list<std::pair<const std::string, KeywordSpec>> extra) {
-    Schema schema{{
-        {"connect_ip", single()},
-        {"connect_port", single()},
-        {"bindto", single()},
-        {"bind_port", single()},
-        {"connect_timeout", single()},
-        {"retry", single()},
-        {"nb_get_retry", single()},
-        {"delay_before_retry", single()},
-        {"warmup", single()},
-    }};
-    schema.keywords.insert(extra);
-    return schema;
-}
-
-const Schema& url_schema() {
-    static const Schema schema{{
-        {"path", single()},
-        {"status_code", KeywordSpec{1, unbounded}},
-        {"digest", single()},
-        {"virtualhost", single()},
-    }};
-    return schema;
-}
-
-const Schema& http_schema() {
-    static const Schema schema = checker_schema({
-        {"url", KeywordSpec{0, 0, BlockKind::required, &url_schema()}},
-        {"virtualhost", single()},
-        {"http_protocol", single()},
-        {"enable_sni", KeywordSpec{0, 0}},
-        {"verify_cert", KeywordSpec{0, 0}},
-    });
-    return schema;
-}
-
-const Schema& tcp_schema() {
-    static const Schema schema = checker_schema({});
-    return schema;
-}
-
-const Schema& smtp_schema() {
-    static const Schema schema = checker_schema({{"helo_name", single()}});
-    return schema;
-}
-
-const Schema& dns_schema() {
-    static const Schema schema = checker_schema({{"type", single()}, {"name", single()}});
-    return schema;
-}
-
-const Schema& misc_schema() {
-    static const Schema schema = checker_schema({
-        {"misc_path", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
-        {"misc_timeout", single()},
-        {"misc_dynamic", KeywordSpec{0, 0}},
-        {"user", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
-    });
-    return schema;
-}
-
-const Schema& udp_schema() {
-    static const Schema schema =
-        checker_schema({{"payload", single()}, {"require_reply", KeywordSpec{0, 1}}});
-    return schema;
-}
-
-const Schema& ping_schema() {
-    static const Schema schema = checker_schema({});
-    return schema;
-}
-
-const Schema& file_schema() {
-    static const Schema schema = checker_schema({{"track_file", single()}, {"weight", single()}});
-    return schema;
-}
-
-const std::vector<std::pair<std::string, const Schema*>>& checker_types() {
-    static const std::vector<std::pair<std::string, const Schema*>> types = {
-        {"TCP_CHECK", &tcp_schema()},   {"HTTP_GET", &http_schema()},  {"SSL_GET", &http_schema()},
-        {"SMTP_CHECK", &smtp_schema()}, {"DNS_CHECK", &dns_schema()},  {"MISC_CHECK", &misc_schema()},
-        {"UDP_CHECK", &udp_schema()},   {"PING_CHECK", &ping_schema()}, {"FILE_CHECK", &file_schema()},
-    };
-    return types;
+std::string checker_list() {
+    std::string text;
+    const auto& types = checker_types();
+    for (std::size_t i = 0; i < types.size(); ++i)
+        text += (i == 0 ? "" : i + 1 == types.size() ? " or " : ", ") + types[i];
+    return text;
 }
 
 const Schema& check_schema() {
@@ -110,8 +32,8 @@ const Schema& check_schema() {
             {"rise", single()},
             {"fall", single()},
         }};
-        for (const auto& [type, checker] : checker_types())
-            built.keywords[type] = KeywordSpec{0, 0, BlockKind::required, checker};
+        for (const std::string& type : checker_types())
+            built.keywords[type] = KeywordSpec{0, 0, BlockKind::required, &checker_schema(type)};
         return built;
     }();
     return schema;
@@ -131,28 +53,41 @@ const Schema& vrrp_script_schema() {
     return schema;
 }
 
-int seconds_to_ms(const ConfigNode& node, std::int64_t max_seconds) {
-    return static_cast<int>(node.fixed_arg(0, 3, 1, max_seconds * 1000));
+const Schema& checkd_global_defs_schema() {
+    static const Schema schema = [] {
+        Schema built = global_defs_schema();
+        built.keywords["script_user"] = KeywordSpec{1, 2, BlockKind::none, nullptr, false};
+        // keepalived's switch; checkd always checks scripts this way (checkd.conf(5)).
+        built.keywords["enable_script_security"] = KeywordSpec{0, 0};
+        return built;
+    }();
+    return schema;
 }
+
+int seconds_to_ms(const ConfigNode& node, std::int64_t min_ms, std::int64_t max_seconds) {
+    return static_cast<int>(node.fixed_arg(0, 3, min_ms, max_seconds * 1000));
+}
+
 
 CheckConfig read_check(const ConfigNode& block) {
     CheckConfig check;
     check.name = block.string_arg(0);
     check.where = block.where();
+    // Check-wide settings first: a checker's defaults depend on them, wherever they stand.
     for (const ConfigNode& node : block.children) {
         const std::string& key = node.keyword.text;
         if (key == "address") {
-            check.address = node.string_arg(0);
+            check.address = read_address(node);
             if (node.args.size() > 1) check.port = static_cast<int>(node.int_arg(1, 1, 65535));
-        } else if (key == "delay_loop") check.delay_loop_ms = seconds_to_ms(node, 86400);
+        } else if (key == "delay_loop") check.delay_loop_ms = seconds_to_ms(node, 10, 86400);
         else if (key == "rise") check.rise = static_cast<int>(node.int_arg(0, 1, 1000));
         else if (key == "fall") check.fall = static_cast<int>(node.int_arg(0, 1, 1000));
-        else if (node.has_block) check.checkers.push_back(CheckerConfig{key, node.where()});
     }
+    for (const ConfigNode& node : block.children)
+        if (node.has_block) check.checkers.push_back(read_checker(node, check));
     if (check.checkers.empty())
-        throw ConfigError(block.where(), "check '" + check.name + "' has no checker (TCP_CHECK, "
-                                         "HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, MISC_CHECK, "
-                                         "UDP_CHECK, PING_CHECK or FILE_CHECK)");
+        throw ConfigError(block.where(), "check '" + check.name + "' has no checker (" +
+                                             checker_list() + ")");
     return check;
 }
 
@@ -162,27 +97,59 @@ CheckConfig read_vrrp_script(const ConfigNode& block) {
     check.where = block.where();
     check.is_vrrp_script = true;
     check.delay_loop_ms = 1000;  // keepalived's default interval
+    CheckerConfig script;
+    script.type = "vrrp_script";
+    script.where = block.where();
+    proto::CheckerSpec& spec = script.spec;
+    spec.set_type(script.type);
+    spec.set_retry(0);
     for (const ConfigNode& node : block.children) {
         const std::string& key = node.keyword.text;
-        if (key == "script") check.script = node.string_arg(0);
-        else if (key == "interval") check.delay_loop_ms = seconds_to_ms(node, 86400);
+        if (key == "script") {
+            std::vector<std::string> words;
+            for (const config::Word& word : node.args) words.push_back(word.text);
+            for (const std::string& word : split_command(words)) spec.add_command(word);
+            if (spec.command().empty() || spec.command(0).empty() || spec.command(0)[0] != '/')
+                throw ConfigError(node.arg(0).where, "'script' must start with an absolute path");
+            check.script = spec.command(0);
+        } else if (key == "interval") check.delay_loop_ms = seconds_to_ms(node, 10, 86400);
         else if (key == "rise") check.rise = static_cast<int>(node.int_arg(0, 1, 1000));
         else if (key == "fall") check.fall = static_cast<int>(node.int_arg(0, 1, 1000));
-        else if (key == "timeout") seconds_to_ms(node, 86400);
-        else if (key == "weight") node.int_arg(0, -253, 253);
+        else if (key == "timeout") spec.set_script_timeout_ms(static_cast<std::uint32_t>(seconds_to_ms(node, 1, 86400)));
+        else if (key == "weight") {
+            check.script_weight = static_cast<int>(node.int_arg(0, -253, 253));
+            if (node.args.size() > 1) {
+                node.choice_arg(1, {"reverse"});
+                check.script_weight = -check.script_weight;
+            }
+        } else if (key == "user") {
+            spec.set_user(node.string_arg(0) + (node.args.size() > 1 ? ":" + node.string_arg(1) : ""));
+        } else if (key == "init_fail") check.init_fail = true;
     }
-    if (check.script.empty())
+    if (spec.command().empty())
         throw ConfigError(block.where(), "vrrp_script '" + check.name + "' needs 'script'");
+    // keepalived: a script that has not finished by its next run has failed.
+    if (spec.script_timeout_ms() == 0) spec.set_script_timeout_ms(static_cast<std::uint32_t>(check.delay_loop_ms));
+    check.checkers.push_back(std::move(script));
     return check;
 }
 
 }  // namespace
 
+std::string read_address(const ConfigNode& node) {
+    const std::string text = node.string_arg(0);
+    unsigned char buffer[16];
+    if (inet_pton(AF_INET, text.c_str(), buffer) != 1 && inet_pton(AF_INET6, text.c_str(), buffer) != 1)
+        throw ConfigError(node.arg(0).where, "'" + text + "' is not an IPv4 or IPv6 address");
+    return text;
+}
+
 const config::Schema& checkd_schema() {
     static const Schema schema{{
-        {"global_defs", KeywordSpec{0, 0, BlockKind::required, &global_defs_schema()}},
+        {"global_defs", KeywordSpec{0, 0, BlockKind::required, &checkd_global_defs_schema()}},
         {"check", KeywordSpec{1, 1, BlockKind::required, &check_schema()}},
         {"vrrp_script", KeywordSpec{1, 1, BlockKind::required, &vrrp_script_schema()}},
+        {"network_workers", single()},
     }};
     return schema;
 }
@@ -193,6 +160,17 @@ CheckdConfig parse_checkd_config(const config::ParsedConfig& parsed) {
     std::set<std::string> names;
     for (const ConfigNode& node : parsed.statements) {
         const std::string& key = node.keyword.text;
+        if (key == "global_defs") {
+            if (const ConfigNode* user = node.find("script_user")) {
+                result.script_user = user->string_arg(0);
+                result.script_group = user->args.size() > 1 ? user->string_arg(1) : "";
+            }
+            continue;
+        }
+        if (key == "network_workers") {
+            result.network_workers = static_cast<int>(node.int_arg(0, 0, 256));
+            continue;
+        }
         if (key != "check" && key != "vrrp_script") continue;
         CheckConfig check = key == "check" ? read_check(node) : read_vrrp_script(node);
         // One namespace: vrrpd's track_script and ipvsd's track_check name any of them.

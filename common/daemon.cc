@@ -8,9 +8,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/sd_notify.h"
 
 namespace hakeep {
 namespace {
@@ -51,6 +53,8 @@ struct Runtime {
     TimePoint started;
     long long config_loaded_unix_ms = 0;
     ipc::RoleAccountNames account_names;  // as resolved at start
+    sd_notify::Notifier& notifier;        // the service manager (does nothing without one)
+    std::string ready_status;             // STATUS= sent with READY=1
 };
 
 void answer_status(const Runtime& runtime, const DaemonContext& context, ipc::Connection& to) {
@@ -75,7 +79,7 @@ void answer_status(const Runtime& runtime, const DaemonContext& context, ipc::Co
     to.send(envelope);
 }
 
-void reload(Runtime& runtime, DaemonContext& context, std::vector<std::string>* changes) {
+void reload_config(Runtime& runtime, DaemonContext& context, std::vector<std::string>* changes) {
     runtime.daemon.load_config(runtime.options.config_file);  // throws: nothing changed
     runtime.config_loaded_unix_ms = unix_time_ms();
     // Accounts are resolved to uids before the sandbox only: NSS modules
@@ -86,6 +90,18 @@ void reload(Runtime& runtime, DaemonContext& context, std::vector<std::string>* 
     runtime.daemon.config_reloaded(context);
     HK_LOG_NOTICE("configuration reloaded from %s", runtime.options.config_file.c_str());
     if (changes) changes->push_back("reloaded " + runtime.options.config_file);
+}
+
+// RELOADING=1, then READY=1 again whether the new configuration was taken or not.
+void reload(Runtime& runtime, DaemonContext& context, std::vector<std::string>* changes) {
+    runtime.notifier.reloading();
+    try {
+        reload_config(runtime, context, changes);
+    } catch (...) {
+        runtime.notifier.ready(runtime.ready_status + " (last reload failed)");
+        throw;
+    }
+    runtime.notifier.ready(runtime.ready_status);
 }
 
 }  // namespace
@@ -131,8 +147,17 @@ int run_daemon(const DaemonSpec& spec, Daemon& daemon, int argc, char** argv) {
     try {
         SystemClock clock;
         EventLoop loop(clock);
-        Runtime runtime{spec, options, daemon, *account, loop.now(), unix_time_ms(),
-                        daemon.account_names()};
+        // Before the sandbox: it reads and clears NOTIFY_SOCKET and WATCHDOG_*.
+        sd_notify::Notifier notifier = sd_notify::Notifier::from_environment();
+        Runtime runtime{spec,
+                        options,
+                        daemon,
+                        *account,
+                        loop.now(),
+                        unix_time_ms(),
+                        daemon.account_names(),
+                        notifier,
+                        "running as " + account->name};
 
         // 2. privileged resources and the control socket
         const ipc::RoleAccounts accounts = ipc::resolve_accounts(daemon.account_names());
@@ -174,6 +199,7 @@ int run_daemon(const DaemonSpec& spec, Daemon& daemon, int argc, char** argv) {
         });
         auto stop = [&] {
             HK_LOG_NOTICE("stopping");
+            notifier.stopping();
             daemon.stop(context);
             loop.stop();
         };
@@ -197,6 +223,16 @@ int run_daemon(const DaemonSpec& spec, Daemon& daemon, int argc, char** argv) {
         HK_LOG_NOTICE("%s %s running as %s, control socket %s", spec.name.c_str(),
                       HAKEEP_VERSION, account->name.c_str(),
                       context.socket_path(spec.name).c_str());
+        notifier.ready(runtime.ready_status);
+        // The watchdog is fed from the loop itself: a stuck loop stops feeding it.
+        std::function<void()> feed_watchdog;
+        if (const auto every = notifier.watchdog()) {
+            feed_watchdog = [&, every = *every] {
+                notifier.watchdog_ping();
+                loop.schedule(every, feed_watchdog);
+            };
+            feed_watchdog();
+        }
         loop.run();
         return 0;
     } catch (const std::exception& error) {

@@ -118,6 +118,21 @@ void load_seccomp(const AllowList& syscalls, bool log_only) {
     if (int rc = seccomp_load(context.get()); rc != 0) fail("seccomp_load", -rc);
 }
 
+void load_deny_list(const AllowList& denied, bool log_only) {
+    SeccompHandle context(seccomp_init(SCMP_ACT_ALLOW));
+    if (!context) throw SandboxError("seccomp_init failed");
+    if (int rc = seccomp_attr_set(context.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0)
+        fail("seccomp bad-arch action", -rc);
+    const std::uint32_t action = log_only ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(EPERM);
+    for (const SyscallRule& rule : denied) {
+        const int number = seccomp_syscall_resolve_name(rule.name);
+        if (number == __NR_SCMP_ERROR) throw SandboxError(std::string("unknown syscall ") + rule.name);
+        if (int rc = seccomp_rule_add(context.get(), action, number, 0); rc != 0)
+            fail(std::string("seccomp rule ") + rule.name, -rc);
+    }
+    if (int rc = seccomp_load(context.get()); rc != 0) fail("seccomp_load", -rc);
+}
+
 }  // namespace
 
 std::optional<Account> lookup_account(const std::string& name) {
@@ -144,6 +159,13 @@ void enter(const Policy& policy) {
     if (policy.account && geteuid() != policy.account->uid) switch_account(*policy.account);
     keep_only(policy.capabilities);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("PR_SET_NO_NEW_PRIVS");
+    if (!policy.denied.empty()) {
+        load_deny_list(policy.denied, policy.seccomp_log);
+        HK_LOG_DEBUG("sandboxed: uid %u, capabilities %s, %zu syscalls denied%s",
+                     static_cast<unsigned>(getuid()), capability_names(policy.capabilities).c_str(),
+                     policy.denied.size(), policy.seccomp_log ? " (seccomp log mode)" : "");
+        return;
+    }
     load_seccomp(policy.syscalls, policy.seccomp_log);
     HK_LOG_DEBUG("sandboxed: uid %u, capabilities %s, %zu syscalls allowed%s",
                 static_cast<unsigned>(getuid()), capability_names(policy.capabilities).c_str(),

@@ -59,6 +59,11 @@ struct Policy {
     std::vector<cap_value_t> capabilities;  // kept in permitted and effective
     AllowList syscalls;                     // runtime_syscalls() + the process's own
     bool seccomp_log = false;               // log instead of kill (--seccomp-log)
+    // Instead of the allow-list: a filter that allows everything but these,
+    // which fail with EPERM (logged with seccomp_log). For a process that
+    // execs programs nobody can enumerate the syscalls of (checkd's script
+    // worker); empty: `syscalls` applies, as for every other process.
+    AllowList denied;
 };
 
 // Throws SandboxError and leaves the process unusable: callers exit.

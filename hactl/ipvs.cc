@@ -23,6 +23,7 @@ void print_json(const proto::IpvsReply& reply) {
     json.key("checks_stale").value(reply.checks_stale());
     json.key("operations_applied").value(static_cast<std::uint64_t>(reply.operations_applied()));
     json.key("operations_failed").value(static_cast<std::uint64_t>(reply.operations_failed()));
+    json.key("check_events_refused").value(static_cast<std::uint64_t>(reply.check_events_refused()));
     json.key("virtual_servers").begin_array();
     for (const proto::VirtualServerStatus& vs : reply.virtual_servers()) {
         json.begin_object()

@@ -115,7 +115,19 @@ void Ipvsd::start(DaemonContext& context) {
         *reply.mutable_ipvs_reply() = ipvs_reply();
         from.send(reply);
     });
-    attach(context.loop, &context.add_peer("vrrpd"));
+    ipc::PeerLink& vrrpd = context.add_peer("vrrpd");
+    // On every (re)connect vrrpd learns each virtual server's quorum: the
+    // QuorumEvents sent while it was away (and at our start, before the link
+    // is up) were dropped.
+    vrrpd.on_connect([this](ipc::PeerLink& link) {
+        for (const auto& [label, up] : quorum_) {
+            proto::Envelope envelope;
+            envelope.mutable_quorum_event()->set_virtual_server(label);
+            envelope.mutable_quorum_event()->set_up(up);
+            link.send(envelope);
+        }
+    });
+    attach(context.loop, &vrrpd);
     begin();
 }
 
@@ -128,13 +140,21 @@ void Ipvsd::resync() {
             std::vector<Operation> setup;
             if (auto timeouts = timeouts_operation(config_.timeouts, kernel_->dump_timeouts()))
                 setup.push_back(*timeouts);
-            for (Operation& operation :
-                 sync_daemon_operations(config_.sync_daemon, sync_master_, kernel_->dump_sync_daemons()))
-                setup.push_back(std::move(operation));
-            if (!setup.empty()) {
-                ApplyResult result = kernel_->apply(setup);
-                for (const std::string& failure : result.failures) HK_LOG_ERROR("%s", failure.c_str());
+            const std::vector<SyncDaemon> running = kernel_->dump_sync_daemons();
+            if (!sync_role_known_ && config_.sync_daemon) {
+                for (const SyncDaemon& daemon : running)
+                    if (daemon.role == SyncDaemon::Role::master &&
+                        daemon.interface == config_.sync_daemon->interface &&
+                        daemon.sync_id == config_.sync_daemon->sync_id) {
+                        HK_LOG_INFO("sync daemon on %s is master: kept until vrrp instance %s says otherwise",
+                                    daemon.interface.c_str(), config_.sync_daemon->instance.c_str());
+                        sync_master_ = true;
+                    }
+                sync_role_known_ = true;
             }
+            for (Operation& operation : sync_daemon_operations(config_.sync_daemon, sync_master_, running))
+                setup.push_back(std::move(operation));
+            apply_setup(setup);
             reconcile_now();
         } catch (const KernelError& error) {
             HK_LOG_ERROR("IPVS: %s", error.what());
@@ -143,6 +163,15 @@ void Ipvsd::resync() {
         }
     }
     schedule_resync(kernel_ ? resync_interval : kernel_retry);
+}
+
+// Timeouts and sync daemons: applied at once, counted like the table's operations.
+void Ipvsd::apply_setup(const std::vector<Operation>& operations) {
+    if (operations.empty() || !kernel_) return;
+    ApplyResult result = kernel_->apply(operations);
+    counters_.operations_applied += result.applied;
+    counters_.operations_failed += result.failures.size();
+    for (const std::string& failure : result.failures) HK_LOG_ERROR("IPVS refused: %s", failure.c_str());
 }
 
 void Ipvsd::schedule_resync(Duration after) {
@@ -214,7 +243,7 @@ void Ipvsd::send_quorum_changes(const std::map<std::string, bool>& before) {
         proto::Envelope envelope;
         envelope.mutable_quorum_event()->set_virtual_server(label);
         envelope.mutable_quorum_event()->set_up(up);
-        vrrpd_->send(envelope);  // while vrrpd is away, it learns on reconnect
+        vrrpd_->send(envelope);  // while vrrpd is away, it learns on reconnect (start())
     }
 }
 
@@ -227,7 +256,7 @@ void Ipvsd::config_reloaded(DaemonContext&) {
             for (Operation& operation :
                  sync_daemon_operations(config_.sync_daemon, sync_master_, kernel_->dump_sync_daemons()))
                 setup.push_back(std::move(operation));
-            if (!setup.empty()) kernel_->apply(setup);
+            apply_setup(setup);
         } catch (const KernelError& error) {
             HK_LOG_ERROR("IPVS: %s", error.what());
         }
@@ -265,15 +294,14 @@ proto::CommandReply Ipvsd::drain(const std::string& virtual_server, const std::s
 void Ipvsd::vrrp_state(const proto::VrrpEvent& event) {
     if (!config_.sync_daemon || event.instance() != config_.sync_daemon->instance) return;
     const bool master = event.state() == proto::VRRP_STATE_MASTER;
+    sync_role_known_ = true;
     if (master == sync_master_) return;
     sync_master_ = master;
     HK_LOG_NOTICE("vrrp instance %s is %s: sync daemon becomes %s", event.instance().c_str(),
                   master ? "MASTER" : "not MASTER", master ? "master" : "backup");
     if (!kernel_) return;
     try {
-        ApplyResult result = kernel_->apply(
-            sync_daemon_operations(config_.sync_daemon, sync_master_, kernel_->dump_sync_daemons()));
-        for (const std::string& failure : result.failures) HK_LOG_ERROR("%s", failure.c_str());
+        apply_setup(sync_daemon_operations(config_.sync_daemon, sync_master_, kernel_->dump_sync_daemons()));
     } catch (const KernelError& error) {
         HK_LOG_ERROR("IPVS: %s", error.what());
     }

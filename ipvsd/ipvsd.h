@@ -65,6 +65,7 @@ private:
     void schedule_resync(Duration after);
     void reconcile_soon();
     void send_quorum_changes(const std::map<std::string, bool>& before);
+    void apply_setup(const std::vector<Operation>& operations);
     std::set<ServiceKey> declared_keys() const;
 
     KernelFactory kernel_factory_;
@@ -78,6 +79,10 @@ private:
     Table kernel_view_;  // the kernel as of the last dump, plus what we applied since
     std::string kernel_error_;
     bool sync_master_ = false;
+    // Until vrrpd has told us (or the first dump has shown) the role, a sync
+    // daemon already in the kernel keeps its role: a restarted ipvsd must not
+    // demote the master's sync daemon.
+    bool sync_role_known_ = false;
     EventLoop* loop_ = nullptr;
     ipc::PeerLink* vrrpd_ = nullptr;
     std::optional<EventLoop::TimerId> reconcile_timer_;

@@ -115,11 +115,16 @@ void Vrrpd::start(DaemonContext& context) {
     });
     checkd_ = &context.add_peer("checkd");
     ipvsd_ = &context.add_peer("ipvsd");
-    // ipvsd's sync daemon follows our states: it gets all of them on every connect.
-    ipvsd_->on_connect([this](ipc::PeerLink&) {
+    // Both peers get every instance's current state on every (re)connect:
+    // ipvsd's sync daemon follows it, and a restarted checkd learns what its
+    // notify scripts missed (it runs them for these events as for any other).
+    auto resend = [this](ipc::PeerLink& peer) {
         for (const auto& instance : instances_)
-            if (instance->machine().state() != State::init) send_event(*instance, instance->machine().state());
-    });
+            if (instance->machine().state() != State::init)
+                peer.send(event_of(*instance, instance->machine().state()));
+    };
+    checkd_->on_connect(resend);
+    ipvsd_->on_connect(resend);
 
     if (socket4_) context.loop.watch(socket4_->fd(), EPOLLIN, [this](std::uint32_t) { on_readable(*socket4_); });
     if (socket6_) context.loop.watch(socket6_->fd(), EPOLLIN, [this](std::uint32_t) { on_readable(*socket6_); });
@@ -234,13 +239,18 @@ void Vrrpd::on_readable(VrrpSocket& socket) {
     }
 }
 
-void Vrrpd::send_event(const Instance& instance, State state) {
+proto::Envelope Vrrpd::event_of(const Instance& instance, State state) {
     proto::Envelope envelope;
     proto::VrrpEvent& event = *envelope.mutable_vrrp_event();
     event.set_instance(instance.config().name);
     event.set_group(instance.config().sync_group);
     event.set_state(to_proto(state));
     event.set_priority(instance.machine().priority());
+    return envelope;
+}
+
+void Vrrpd::send_event(const Instance& instance, State state) {
+    const proto::Envelope envelope = event_of(instance, state);
     if (checkd_) checkd_->send(envelope);
     if (ipvsd_) ipvsd_->send(envelope);
 }

@@ -45,6 +45,7 @@ private:
     void update_group_faults();
     void on_transition(Instance& instance, State from, State to);
     void send_event(const Instance& instance, State state);
+    static proto::Envelope event_of(const Instance& instance, State state);
     std::set<Address> all_vip_addresses() const;
     void tick();
 

@@ -1,0 +1,162 @@
+#include "checkd/check_table.h"
+
+#include <algorithm>
+
+#include "checkd/net_socket.h"
+
+namespace hakeep::checkd {
+namespace {
+
+bool is_local(const std::string& type) {
+    return type == "MISC_CHECK" || type == "FILE_CHECK" || type == "vrrp_script";
+}
+
+// A check keeps its state over a reload only if nothing that decides it changed.
+std::string identity(const CheckConfig& check) {
+    std::string key = check.name + '\0' + std::to_string(check.rise) + '/' + std::to_string(check.fall) +
+                      (check.init_fail ? "i" : "") + '\0' + std::to_string(check.delay_loop_ms);
+    for (const CheckerConfig& checker : check.checkers) key += '\0' + checker.spec.SerializeAsString();
+    return key;
+}
+
+}  // namespace
+
+std::string check_type_text(const CheckConfig& check) {
+    std::string text;
+    for (const CheckerConfig& checker : check.checkers) text += (text.empty() ? "" : "+") + checker.type;
+    return text;
+}
+
+std::string check_target_text(const CheckConfig& check) {
+    if (check.checkers.empty()) return "";
+    const proto::CheckerSpec& spec = check.checkers[0].spec;
+    if (!spec.command().empty()) return spec.command(0);
+    if (!spec.file_path().empty()) return spec.file_path();
+    return target_text(spec.address(), spec.port());
+}
+
+void CheckTable::load(const CheckdConfig& config, const std::string& default_account) {
+    std::map<std::string, CheckRecord> previous;
+    for (CheckRecord& record : checks_) previous.emplace(identity(record.config), std::move(record));
+    checks_.clear();
+    probes_.clear();
+    for (const CheckConfig& check : config.checks) {
+        auto kept = previous.find(identity(check));
+        if (kept != previous.end()) {
+            checks_.push_back(std::move(kept->second));
+            checks_.back().config = check;
+            checks_.back().probes.clear();
+        } else {
+            checks_.push_back(CheckRecord{check,
+                                          CheckHealth(check.checkers.size(), check.rise, check.fall, check.init_fail),
+                                          {}, 0, 0, 0, 0});
+        }
+        CheckRecord& record = checks_.back();
+        for (std::size_t index = 0; index < check.checkers.size(); ++index) {
+            const CheckerConfig& checker = check.checkers[index];
+            proto::ProbeSpec spec;
+            *spec.mutable_checker() = checker.spec;
+            const bool local = is_local(checker.type);
+            std::string account;
+            if (local) {
+                account = checker.spec.user().empty() ? default_account : checker.spec.user();
+                spec.mutable_checker()->set_user(account);
+            }
+            spec.set_interval_ms(static_cast<std::uint32_t>(check.delay_loop_ms));
+            spec.set_spread_ms(static_cast<std::uint32_t>(checker.warmup_ms.value_or(check.delay_loop_ms)));
+            // Same checker, same period, same spread: one probe for all its checks.
+            const std::string key = spec.SerializeAsString();
+            auto [found, inserted] = probe_ids_.try_emplace(key, next_probe_id_);
+            if (inserted) ++next_probe_id_;
+            spec.set_id(found->second);
+            Probe& probe = probes_[spec.id()];
+            if (probe.feeds.empty()) {
+                probe.spec = spec;
+                probe.local = local;
+                probe.account = account;
+            }
+            probe.feeds.emplace_back(checks_.size() - 1, index);
+            record.probes.push_back(spec.id());
+        }
+    }
+    // Forget the ids of probes no longer configured, so the map stays bounded.
+    for (auto it = probe_ids_.begin(); it != probe_ids_.end();)
+        it = probes_.contains(it->second) ? std::next(it) : probe_ids_.erase(it);
+}
+
+std::vector<CheckTable::Change> CheckTable::record(const proto::ProbeResult& result, long long now_unix_ms) {
+    std::vector<Change> changed;
+    auto found = probes_.find(result.id());
+    if (found == probes_.end()) return changed;  // a probe of an older configuration
+    CheckerOutcome outcome{result.ok(), result.reason(), std::nullopt};
+    if (result.has_weight()) outcome.weight = result.weight();
+    for (const auto& [check, checker] : found->second.feeds) {
+        CheckRecord& record = checks_[check];
+        ++record.runs;
+        record.latency_us = result.latency_us();
+        const Health before = record.health.state();
+        if (record.health.record(checker, outcome)) {
+            ++record.seq;
+            if (record.health.state() != before) record.since_unix_ms = now_unix_ms;
+            changed.push_back(Change{check, before});
+        }
+    }
+    return changed;
+}
+
+proto::CheckEvent CheckTable::event(std::size_t check) const {
+    const CheckRecord& record = checks_[check];
+    proto::CheckEvent event;
+    event.set_name(record.config.name);
+    event.set_up(record.health.state() == Health::up);
+    event.set_seq(record.seq);
+    event.set_reason(record.health.reason());
+    if (record.health.has_weight()) {
+        event.set_weight(record.health.weight());
+        event.set_dynamic_weight(true);
+    } else {
+        event.set_weight(record.config.script_weight);  // vrrp_script's weight, for vrrpd
+    }
+    return event;
+}
+
+proto::CheckSnapshot CheckTable::snapshot(std::uint64_t generation) const {
+    proto::CheckSnapshot snapshot;
+    snapshot.set_generation(generation);
+    for (std::size_t index = 0; index < checks_.size(); ++index) {
+        if (checks_[index].health.state() == Health::unknown) continue;
+        const proto::CheckEvent event = this->event(index);
+        proto::CheckState& state = *snapshot.add_checks();
+        state.set_name(event.name());
+        state.set_up(event.up());
+        state.set_weight(event.weight());
+        state.set_seq(event.seq());
+        state.set_reason(event.reason());
+        state.set_dynamic_weight(event.dynamic_weight());
+    }
+    return snapshot;
+}
+
+void CheckTable::fill_reply(proto::ChecksReply& reply) const {
+    for (const CheckRecord& record : checks_) {
+        proto::CheckDetail& detail = *reply.add_checks();
+        detail.set_name(record.config.name);
+        detail.set_type(check_type_text(record.config));
+        detail.set_target(check_target_text(record.config));
+        detail.set_state(health_name(record.health.state()));
+        detail.set_since_unix_ms(static_cast<std::uint64_t>(record.since_unix_ms));
+        detail.set_consecutive_failures(record.health.consecutive_failures());
+        detail.set_last_reason(record.health.last_failure());
+        detail.set_latency_us(record.latency_us);
+        detail.set_weight(record.health.has_weight() ? record.health.weight() : record.config.script_weight);
+        detail.set_runs(record.runs);
+    }
+}
+
+std::size_t CheckTable::known() const {
+    return static_cast<std::size_t>(std::count_if(checks_.begin(), checks_.end(), [](const CheckRecord& record) {
+        return record.health.state() != Health::unknown;
+    }));
+}
+
+}  // namespace hakeep::checkd

@@ -1,0 +1,73 @@
+// The supervisor's view of every named check: its configuration, its
+// rise/fall state (kept here, so a crashed worker loses nothing), its
+// counters for hactl, and the probes that feed it. Identical checkers of
+// different checks (same target, same options, same period) become one
+// probe whose results feed them all: keepalived's #1495 and #2358, Seesaw's
+// dedup(). Pure: no I/O, time passed in.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "checkd/config.h"
+#include "checkd/health.h"
+
+namespace hakeep::checkd {
+
+struct Probe {
+    proto::ProbeSpec spec;
+    bool local = false;     // script worker (MISC_CHECK, vrrp_script, FILE_CHECK)
+    std::string account;    // local probes: the account the script runs as
+    std::vector<std::pair<std::size_t, std::size_t>> feeds;  // (check, checker)
+};
+
+struct CheckRecord {
+    CheckConfig config;
+    CheckHealth health;
+    std::vector<std::uint32_t> probes;  // per checker
+    std::uint64_t seq = 0;
+    long long since_unix_ms = 0;        // last change of state
+    std::uint64_t runs = 0;
+    std::uint32_t latency_us = 0;
+};
+
+class CheckTable {
+public:
+    // Adopts a configuration. A check keeps its state across the load when
+    // its name, checkers, rise, fall and init_fail are unchanged; probes keep
+    // their ids while their spec is unchanged. `default_account` is the
+    // account of scripts that name none.
+    void load(const CheckdConfig& config, const std::string& default_account);
+
+    const std::map<std::uint32_t, Probe>& probes() const { return probes_; }
+    const std::vector<CheckRecord>& checks() const { return checks_; }
+
+    struct Change {
+        std::size_t check;
+        Health before;
+    };
+    // One result of a probe; returns the checks whose published state
+    // (UP/DOWN, or weight) changed, each with its seq already advanced.
+    std::vector<Change> record(const proto::ProbeResult& result, long long now_unix_ms);
+
+    // Checks still UNKNOWN are left out (DESIGN.md §2).
+    proto::CheckSnapshot snapshot(std::uint64_t generation) const;
+    proto::CheckEvent event(std::size_t check) const;
+    void fill_reply(proto::ChecksReply& reply) const;
+
+    std::size_t known() const;  // checks UP or DOWN
+
+private:
+    std::vector<CheckRecord> checks_;
+    std::map<std::uint32_t, Probe> probes_;
+    std::map<std::string, std::uint32_t> probe_ids_;  // dedup key -> id, kept across loads
+    std::uint32_t next_probe_id_ = 1;
+};
+
+// "TCP_CHECK", "HTTP_GET+MISC_CHECK"; "203.0.113.1:80", a script path.
+std::string check_type_text(const CheckConfig& check);
+std::string check_target_text(const CheckConfig& check);
+
+}  // namespace hakeep::checkd

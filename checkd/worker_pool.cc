@@ -1,0 +1,216 @@
+#include "checkd/worker_pool.h"
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+
+namespace hakeep::checkd {
+namespace {
+
+constexpr std::size_t assignment_part_bytes = 48 * 1024;  // well under a datagram's 64 KiB
+
+std::set<std::string> tls_settings(const std::vector<proto::ProbeSpec>& probes) {
+    std::set<std::string> settings;
+    for (const proto::ProbeSpec& probe : probes)
+        if (probe.checker().tls() && probe.checker().verify_cert()) settings.insert(probe.checker().ca_file());
+    return settings;
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(EventLoop& loop, ResultHandler on_result, std::function<void()> on_launcher_lost)
+    : loop_(loop), on_result_(std::move(on_result)), on_launcher_lost_(std::move(on_launcher_lost)) {}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+void WorkerPool::add_launcher(std::unique_ptr<Launcher> launcher, bool network) {
+    Launcher* added = launcher.get();
+    // A launcher says nothing; its link becoming readable means it is gone.
+    loop_.watch(added->fd(), EPOLLIN | EPOLLRDHUP, [this, added](std::uint32_t) {
+        loop_.unwatch(added->fd());
+        int status = 0;
+        waitpid(added->pid(), &status, WNOHANG);
+        HK_LOG_ERROR("the launcher for account %s (pid %d) is gone: its workers cannot be restarted",
+                     added->account().c_str(), static_cast<int>(added->pid()));
+        if (!stopping_ && on_launcher_lost_) on_launcher_lost_();
+    });
+    if (network) network_launcher_ = added;
+    launchers_.push_back(std::move(launcher));
+}
+
+WorkerPool::Worker& WorkerPool::worker(WorkerKind kind, std::uint32_t index, Launcher* launcher) {
+    for (auto& existing : workers_)
+        if (existing->kind == kind && existing->launcher == launcher && existing->index == index) return *existing;
+    auto created = std::make_unique<Worker>();
+    created->kind = kind;
+    created->index = index;
+    created->launcher = launcher;
+    created->name = worker_name(kind, index, launcher->account());
+    workers_.push_back(std::move(created));
+    return *workers_.back();
+}
+
+void WorkerPool::spawn(Worker& worker) {
+    worker.restart_timer.reset();
+    closing_.clear();
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+        HK_LOG_ERROR("worker %s: socketpair: %s", worker.name.c_str(), std::strerror(errno));
+        return;
+    }
+    UniqueFd ours(pair[0]), theirs(pair[1]);
+    if (!worker.launcher->launch(worker.kind, worker.index, std::move(theirs))) {
+        HK_LOG_ERROR("worker %s: its launcher did not take the request", worker.name.c_str());
+        return;
+    }
+    worker.started = loop_.now();
+    worker.recycling = false;
+    worker.tls_loaded = tls_settings(worker.probes);
+    worker.link = std::make_unique<ipc::Connection>(loop_, std::move(ours), ipc::PeerCredentials{}, 0,
+                                                    "worker " + worker.name);
+    Worker* self = &worker;
+    worker.link->set_handlers(
+        [this, self](ipc::Connection&, const proto::Envelope& envelope) { on_message(*self, envelope); },
+        [self](ipc::Connection& link, const std::string& reason) {
+            HK_LOG_ERROR("worker %s sent a malformed message (%s): restarting it", self->name.c_str(), reason.c_str());
+            link.close();
+        },
+        [this, self](ipc::Connection&) { on_closed(*self); });
+    send_assignment(worker);
+}
+
+void WorkerPool::send_assignment(Worker& worker) {
+    if (!worker.link || !worker.link->open()) return;  // the next spawn sends it
+    proto::Envelope envelope;
+    proto::WorkerAssign* part = envelope.mutable_worker_assign();
+    part->set_first(true);
+    for (const proto::ProbeSpec& probe : worker.probes) {
+        if (part->probes_size() > 0 && part->ByteSizeLong() + probe.ByteSizeLong() > assignment_part_bytes) {
+            worker.link->send(envelope);
+            envelope.Clear();
+            part = envelope.mutable_worker_assign();
+        }
+        *part->add_probes() = probe;
+    }
+    part->set_last(true);
+    worker.link->send(envelope);
+}
+
+void WorkerPool::on_message(Worker& worker, const proto::Envelope& envelope) {
+    // A worker may send results of its own probes, and nothing else.
+    if (!envelope.has_probe_results()) {
+        HK_LOG_ERROR("worker %s sent an unexpected message: restarting it", worker.name.c_str());
+        return worker.link->close();
+    }
+    for (const proto::ProbeResult& result : envelope.probe_results().results()) {
+        if (!worker.ids.contains(result.id())) {
+            // Possible for a moment after a reassignment; never more than that.
+            HK_LOG_DEBUG("worker %s: result of probe %u, not its own: ignored", worker.name.c_str(), result.id());
+            continue;
+        }
+        on_result_(result);
+    }
+}
+
+void WorkerPool::on_closed(Worker& worker) {
+    if (worker.link) bury(*worker.link);
+    if (stopping_) return;
+    if (worker.recycling) {
+        HK_LOG_NOTICE("worker %s starts afresh: its TLS settings changed", worker.name.c_str());
+        Worker* self = &worker;
+        worker.restart_timer = loop_.schedule(Duration::zero(), [this, self] { spawn(*self); });
+        return;
+    }
+    ++restarts_;
+    if (loop_.now() - worker.started >= healthy_after) worker.backoff = first_backoff;
+    HK_LOG_WARNING("worker %s went away; starting it again in %lld ms (its checks keep their state)",
+                   worker.name.c_str(),
+                   static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(worker.backoff).count()));
+    Worker* self = &worker;
+    worker.restart_timer = loop_.schedule(worker.backoff, [this, self] { spawn(*self); });
+    worker.backoff = std::min(worker.backoff * 2, max_backoff);
+}
+
+void WorkerPool::bury(ipc::Connection&) {
+    // Called from inside the connection's own close(): it is freed later.
+    for (auto& worker : workers_)
+        if (worker->link && !worker->link->open()) closing_.push_back(std::move(worker->link));
+}
+
+std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Probe>& probes) {
+    std::vector<std::uint32_t> unplaced;
+    std::vector<const Probe*> network;
+    std::map<std::string, std::vector<const Probe*>> local;  // by account
+    for (const auto& [id, probe] : probes) {
+        if (probe.local) local[probe.account].push_back(&probe);
+        else network.push_back(&probe);
+    }
+    std::map<Worker*, std::vector<proto::ProbeSpec>> shares;
+    for (auto& existing : workers_) shares[existing.get()];  // idle ones get an empty share
+    if (!network.empty() && network_launcher_) {
+        // Grow (never shrink) to the cap or one per probe, whichever is less.
+        const auto wanted = static_cast<std::uint32_t>(std::min<std::size_t>(network.size(), network_cap_));
+        std::vector<Worker*> pool;
+        for (std::uint32_t index = 0; index < wanted; ++index)
+            pool.push_back(&worker(WorkerKind::network, index, network_launcher_));
+        for (auto& existing : workers_)
+            if (existing->kind == WorkerKind::network && existing->index >= wanted) pool.push_back(existing.get());
+        std::sort(pool.begin(), pool.end(), [](Worker* a, Worker* b) { return a->index < b->index; });
+        for (const Probe* probe : network) shares[pool[probe->spec.id() % pool.size()]].push_back(probe->spec);
+    }
+    for (const auto& [account, list] : local) {
+        auto found = std::find_if(launchers_.begin(), launchers_.end(),
+                                  [&](const auto& launcher) { return launcher->account() == account; });
+        if (found == launchers_.end()) {
+            for (const Probe* probe : list) unplaced.push_back(probe->spec.id());
+            continue;
+        }
+        Worker& script = worker(WorkerKind::script, 0, found->get());
+        for (const Probe* probe : list) shares[&script].push_back(probe->spec);
+    }
+    for (auto& [target, specs] : shares) {
+        std::set<std::uint32_t> ids;
+        for (const proto::ProbeSpec& spec : specs) ids.insert(spec.id());
+        bool same = ids == target->ids && specs.size() == target->probes.size();
+        for (std::size_t i = 0; same && i < specs.size(); ++i)
+            same = specs[i].SerializeAsString() == target->probes[i].SerializeAsString();
+        target->probes = std::move(specs);
+        target->ids = std::move(ids);
+        const bool started = target->link || target->restart_timer;
+        const std::set<std::string> needed = tls_settings(target->probes);
+        if (!started) {
+            spawn(*target);  // its first assignment goes with it
+        } else if (target->link && target->link->open() &&
+                   !std::includes(target->tls_loaded.begin(), target->tls_loaded.end(), needed.begin(), needed.end())) {
+            target->recycling = true;
+            target->link->close();  // its launcher's child sees the end and exits
+        } else if (!same) {
+            send_assignment(*target);
+        }
+    }
+    return unplaced;
+}
+
+std::uint32_t WorkerPool::running() const {
+    return static_cast<std::uint32_t>(std::count_if(workers_.begin(), workers_.end(), [](const auto& worker) {
+        return worker->link && worker->link->open();
+    }));
+}
+
+void WorkerPool::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& worker : workers_) {
+        if (worker->restart_timer) loop_.cancel(*worker->restart_timer);
+        worker->link.reset();
+    }
+    for (auto& launcher : launchers_) loop_.unwatch(launcher->fd());
+    launchers_.clear();  // each launcher sees its link close, kills its workers and exits
+}
+
+}  // namespace hakeep::checkd
