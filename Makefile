@@ -14,6 +14,8 @@ DESTDIR    ?=
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+# systemd-modules-load reads /usr/lib/ and /usr/local/lib/modules-load.d/ too.
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 
 CXX       ?= g++
 BUILD     ?= build
@@ -103,7 +105,7 @@ DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \
 # Packaging (make deb, make check-package): Debian's build tools, lintian,
 # debootstrap for the install test, systemd-analyze, getfacl, and the SELinux
 # policy tool chain (selinux-policy-dev builds, setools' sesearch queries).
-DEB_PACKAGES += dpkg-dev debhelper lintian debootstrap systemd acl \
+DEB_PACKAGES += dpkg-dev debhelper lintian debootstrap systemd acl ccache \
   selinux-policy-dev checkpolicy semodule-utils setools
 
 deps:
@@ -146,15 +148,18 @@ bench: all
 
 # ---------------------------------------------------------------- package
 # hakeep_VERSION_ARCH.deb in build/deb/, built by dpkg-buildpackage from a
-# copy of the tree (debian/ says how); tests/package/run checks it.
+# copy of the tree (debian/ says how); tests/package/run checks it. The copy
+# is always at the same path, so ccache (build/ccache) makes a rebuild of
+# unchanged sources take seconds instead of minutes.
 DEB_DIR := build/deb
+DEB_CCACHE := $(if $(wildcard /usr/lib/ccache/g++),PATH="/usr/lib/ccache:$$PATH" CCACHE_DIR="$(CURDIR)/build/ccache")
 deb: deps
 	@test "$$(dpkg-parsechangelog -l debian/changelog -SVersion)" = "$(VERSION)" || \
 	  { echo "deb: debian/changelog is not at version $(VERSION) (Makefile VERSION)" >&2; exit 2; }
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/hakeep-$(VERSION)
 	tar -c --exclude=./.git --exclude=./build --exclude=./build-asan --exclude=./build-deb \
 	  --exclude=./selinux/tmp --exclude=./selinux/hakeep.pp . | tar -x -C $(DEB_DIR)/hakeep-$(VERSION)
-	cd $(DEB_DIR)/hakeep-$(VERSION) && DEB_BUILD_OPTIONS="parallel=$$(nproc)" \
+	cd $(DEB_DIR)/hakeep-$(VERSION) && $(DEB_CCACHE) DEB_BUILD_OPTIONS="parallel=$$(nproc)" \
 	  dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
 	rm -rf $(DEB_DIR)/hakeep-$(VERSION)
 	@ls $(DEB_DIR)/*.deb
@@ -170,11 +175,12 @@ demo: deps
 # ---------------------------------------------------------------- install
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
-	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/hakeep
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/hakeep $(DESTDIR)$(MODULESLOADDIR)
 	install -m 0755 $(addprefix $(BUILD)/bin/,$(BINARIES)) $(DESTDIR)$(SBINDIR)/
 	for p in man/*.[578]; do install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/; done
 	for c in conf/*.conf; do [ -e $(DESTDIR)$(SYSCONFDIR)/hakeep/$${c##*/} ] || \
 	  install -m 0640 $$c $(DESTDIR)$(SYSCONFDIR)/hakeep/; done
+	install -m 0644 conf/modules-load.d/hakeep.conf $(DESTDIR)$(MODULESLOADDIR)/
 
 clean:
 	rm -rf build build-asan

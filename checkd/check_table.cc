@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "checkd/net_socket.h"
+#include "common/log.h"
 
 namespace hakeep::checkd {
 namespace {
@@ -137,9 +138,15 @@ proto::CheckSnapshot CheckTable::snapshot(std::uint64_t generation) const {
     return snapshot;
 }
 
-void CheckTable::fill_reply(proto::ChecksReply& reply) const {
-    for (const CheckRecord& record : checks_) {
-        proto::CheckDetail& detail = *reply.add_checks();
+void CheckTable::fill_reply(proto::ChecksReply& reply, std::size_t budget) const {
+    std::vector<const CheckRecord*> order;
+    for (Health health : {Health::down, Health::unknown, Health::up})
+        for (const CheckRecord& record : checks_)
+            if (record.health.state() == health) order.push_back(&record);
+    std::size_t used = 0;
+    for (const CheckRecord* entry : order) {
+        const CheckRecord& record = *entry;
+        proto::CheckDetail detail;
         detail.set_name(record.config.name);
         detail.set_type(check_type_text(record.config));
         detail.set_target(check_target_text(record.config));
@@ -150,6 +157,13 @@ void CheckTable::fill_reply(proto::ChecksReply& reply) const {
         detail.set_latency_us(record.latency_us);
         detail.set_weight(record.health.has_weight() ? record.health.weight() : record.config.script_weight);
         detail.set_runs(record.runs);
+        used += detail.ByteSizeLong() + 4;  // field tag and length
+        if (used > budget) {
+            HK_LOG_WARNING("hactl checks: %zu of %zu checks fit in one reply", static_cast<std::size_t>(reply.checks_size()),
+                           checks_.size());
+            return;
+        }
+        *reply.add_checks() = std::move(detail);
     }
 }
 

@@ -55,7 +55,9 @@ public:
     // Checks still UNKNOWN are left out (DESIGN.md §2).
     proto::CheckSnapshot snapshot(std::uint64_t generation) const;
     proto::CheckEvent event(std::size_t check) const;
-    void fill_reply(proto::ChecksReply& reply) const;
+    // hactl's view. A reply is one message: past `budget` bytes the rest is
+    // left out, DOWN checks first in, then UNKNOWN, then UP (the log says so).
+    void fill_reply(proto::ChecksReply& reply, std::size_t budget) const;
 
     std::size_t known() const;  // checks UP or DOWN
 

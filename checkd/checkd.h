@@ -7,6 +7,7 @@
 
 #include "checkd/check_table.h"
 #include "checkd/config.h"
+#include "checkd/lateness.h"
 #include "checkd/launcher.h"
 #include "checkd/probe_engine.h"
 #include "checkd/worker_pool.h"
@@ -53,6 +54,8 @@ private:
     std::unique_ptr<WorkerPool> pool_;
     // Local probes whose account has no launcher fail here, on their period.
     std::unique_ptr<ProbeEngine> unavailable_;
+    std::uint64_t results_ = 0;
+    LatenessHistogram lateness_;
 };
 
 }  // namespace hakeep::checkd

@@ -1,5 +1,6 @@
 #include "checkd/launcher.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -130,7 +131,7 @@ std::string worker_name(WorkerKind kind, std::uint32_t index, const std::string&
     return "script (" + account + ")";
 }
 
-std::unique_ptr<Launcher> Launcher::start(const LaunchSettings& settings) {
+std::unique_ptr<Launcher> Launcher::start(const LaunchSettings& settings, const std::function<void()>& in_child) {
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
         throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
@@ -141,6 +142,8 @@ std::unique_ptr<Launcher> Launcher::start(const LaunchSettings& settings) {
     if (pid == 0) {
         ours.reset();
         become_child("checkd-launcher", parent, std::move(theirs), settings.log);
+        if (in_child) in_child();
+        malloc_trim(0);
         run_launcher(settings);
     }
     return std::unique_ptr<Launcher>(new Launcher(std::move(ours), pid, settings.account.name));

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,7 +35,11 @@ struct LaunchSettings {
 class Launcher {
 public:
     // Forks it: called as root, before the supervisor's own sandbox. Throws.
-    static std::unique_ptr<Launcher> start(const LaunchSettings& settings);
+    // `in_child` runs first in the new process: it frees what the supervisor
+    // had loaded (its configuration) so that the launcher and its workers do
+    // not carry it.
+    static std::unique_ptr<Launcher> start(const LaunchSettings& settings,
+                                           const std::function<void()>& in_child = {});
     ~Launcher();
 
     // Asks for a worker whose end of its link is `worker_end`. False if the

@@ -7,11 +7,11 @@
 
 namespace hakeep::checkd {
 
-ProbeEngine::ProbeEngine(EventLoop& loop, AttemptFactory factory, Report report)
+ProbeEngine::ProbeEngine(EventLoop& loop, AttemptFactory factory, Report report, Duration tick)
     : loop_(loop),
       factory_(std::move(factory)),
       report_(std::move(report)),
-      scheduler_(loop, [this](std::uint32_t id, Duration lateness) { start(id, lateness); }) {}
+      scheduler_(loop, [this](std::uint32_t id, Duration lateness) { start(id, lateness); }, tick) {}
 
 ProbeEngine::~ProbeEngine() {
     for (auto& [id, probe] : probes_) stop(probe);

@@ -18,7 +18,8 @@ class ProbeEngine {
 public:
     using Report = std::function<void(const proto::ProbeResult&)>;
 
-    ProbeEngine(EventLoop& loop, AttemptFactory factory, Report report);
+    // `tick`: see Scheduler (workers coalesce wake-ups; tests keep exact times).
+    ProbeEngine(EventLoop& loop, AttemptFactory factory, Report report, Duration tick = Duration::zero());
     ~ProbeEngine();
     ProbeEngine(const ProbeEngine&) = delete;
     ProbeEngine& operator=(const ProbeEngine&) = delete;

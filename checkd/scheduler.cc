@@ -6,7 +6,18 @@
 
 namespace hakeep::checkd {
 
-Scheduler::Scheduler(EventLoop& loop, Start start) : loop_(loop), start_(std::move(start)) {}
+Scheduler::Scheduler(EventLoop& loop, Start start, Duration tick)
+    : loop_(loop), start_(std::move(start)), tick_(tick) {}
+
+EventLoop::TimerId Scheduler::arm(std::uint32_t id, TimePoint deadline) {
+    TimePoint at = deadline;
+    if (tick_ > Duration::zero()) {
+        const Duration since_epoch = deadline.time_since_epoch();
+        const Duration rest = since_epoch % tick_;
+        if (rest != Duration::zero()) at += tick_ - rest;
+    }
+    return loop_.schedule_at(at, [this, id] { fire(id); });
+}
 
 Scheduler::~Scheduler() {
     for (const auto& [id, slot] : slots_) loop_.cancel(slot.timer);
@@ -36,7 +47,7 @@ void Scheduler::assign(const std::vector<Entry>& entries) {
             const Entry& entry = group[index];
             Slot slot{entry, now + entry.spread * static_cast<Duration::rep>(index) / count};
             const std::uint32_t id = entry.id;
-            slot.timer = loop_.schedule_at(slot.deadline, [this, id] { fire(id); });
+            slot.timer = arm(id, slot.deadline);
             slots_.emplace(id, std::move(slot));
         }
     }
@@ -56,7 +67,7 @@ void Scheduler::fire(std::uint32_t id) {
         next += slot.entry.interval * missed;
     }
     slot.deadline = next;
-    slot.timer = loop_.schedule_at(next, [this, id] { fire(id); });
+    slot.timer = arm(id, next);
     if (slot.running) {
         ++overruns_;
         return;

@@ -111,9 +111,12 @@ public:
         }
         fd_ = std::move(connecting.fd);
         set_deadline(std::chrono::milliseconds(spec.connect_timeout_ms()), [this] { fail("connect: timeout"); });
-        watch_fd(EPOLLOUT, [this](std::uint32_t) {
-            const std::string error = connect_result(fd_.get(), "connect");
-            if (!error.empty()) return fail(error);
+        watch_fd(EPOLLOUT, [this](std::uint32_t events) {
+            // Writable without an error is connected: SO_ERROR only says why not.
+            if (events & (EPOLLERR | EPOLLHUP)) {
+                const std::string error = connect_result(fd_.get(), "connect");
+                return fail(error.empty() ? "connect: reset" : error);
+            }
             const struct linger reset{1, 0};
             setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
             succeed();

@@ -16,6 +16,9 @@
 namespace hakeep::checkd {
 namespace {
 
+// Checks due within 2 ms of each other start on one wake-up (scheduler.h).
+constexpr Duration scheduler_tick = std::chrono::milliseconds(2);
+
 // The worker's end of its link: whole assignments in, batched results out.
 // The supervisor sends nothing else; anything else ends the worker.
 class SupervisorLink {
@@ -107,8 +110,9 @@ std::vector<proto::Envelope> read_first_assignment(int fd) {
         std::unique_ptr<ProbeEngine> engine;
         SupervisorLink link(loop, UniqueFd(child_link_fd), name,
                             [&](const std::vector<proto::ProbeSpec>& probes) { engine->assign(probes); });
-        engine = std::make_unique<ProbeEngine>(loop, std::move(factory),
-                                               [&](const proto::ProbeResult& result) { link.report(result); });
+        engine = std::make_unique<ProbeEngine>(
+            loop, std::move(factory), [&](const proto::ProbeResult& result) { link.report(result); },
+            scheduler_tick);
         for (const proto::Envelope& part : first_parts) link.take(part);
         HK_LOG_DEBUG("worker %s running, %zu probes", name.c_str(), engine->size());
         loop.run();

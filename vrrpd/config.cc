@@ -114,6 +114,142 @@ Address parse_address(const Word& word) {
     return *address;
 }
 
+int parse_scope(const Word& scope) {
+    static const std::map<std::string, int> scopes = {
+        {"global", RT_SCOPE_UNIVERSE}, {"universe", RT_SCOPE_UNIVERSE},
+        {"site", RT_SCOPE_SITE},       {"link", RT_SCOPE_LINK},
+        {"host", RT_SCOPE_HOST},       {"nowhere", RT_SCOPE_NOWHERE}};
+    auto found = scopes.find(scope.text);
+    if (found == scopes.end())
+        throw ConfigError(scope.where, "'scope' must be one of global, site, link, host, "
+                                       "nowhere, got '" + scope.text + "'");
+    return found->second;
+}
+
+Prefix parse_prefix(const Word& word) {
+    auto prefix = Prefix::parse(word.text);
+    if (!prefix) throw ConfigError(word.where, "'" + word.text + "' is not an ADDRESS[/PREFIX]");
+    return *prefix;
+}
+
+int parse_table(const Word& word) {
+    if (word.text == "main") return RT_TABLE_MAIN;
+    if (word.text == "local") return RT_TABLE_LOCAL;
+    if (word.text == "default") return RT_TABLE_DEFAULT;
+    return parse_int(word, 1, 2147483647, "table");
+}
+
+std::uint32_t parse_u32(const Word& word, const std::string& what) {
+    try {
+        std::size_t used = 0;
+        const unsigned long long value = std::stoull(word.text, &used);
+        if (used == word.text.size() && value <= 0xffffffffULL && word.text[0] != '-')
+            return static_cast<std::uint32_t>(value);
+    } catch (const std::exception&) {
+    }
+    throw ConfigError(word.where, "'" + what + "' must be an integer in 0..4294967295, got '" + word.text + "'");
+}
+
+// [blackhole] DEST/LEN [via GW] [dev IF] [table N] [metric N] [src A] [scope S] [blackhole] [no_track]
+VirtualRoute parse_route(const ConfigNode& entry) {
+    const std::vector<Word> words = words_of(entry);
+    VirtualRoute route;
+    std::size_t index = 0;
+    if (words[0].text == "blackhole") {
+        route.blackhole = true;
+        index = 1;
+        if (words.size() < 2) throw ConfigError(words[0].where, "'blackhole' needs a DEST/LEN");
+    }
+    route.destination = parse_prefix(words[index]);
+    const Family family = route.destination.address.family;
+    for (++index; index < words.size(); ++index) {
+        const std::string& option = words[index].text;
+        auto value = [&]() -> const Word& {
+            if (index + 1 >= words.size())
+                throw ConfigError(words[index].where, "'" + option + "' needs a value");
+            return words[++index];
+        };
+        auto same_family = [&](const Word& word) {
+            Address address = parse_address(word);
+            if (address.family != family)
+                throw ConfigError(word.where, "'" + word.text + "' is not of the family of " +
+                                                  route.destination.to_string());
+            return address;
+        };
+        if (option == "via" || option == "gw") route.via = same_family(value());
+        else if (option == "dev") route.device = value().text;
+        else if (option == "table") route.table = parse_table(value());
+        else if (option == "metric" || option == "preference" || option == "priority")
+            route.metric = parse_u32(value(), option);
+        else if (option == "src") route.source = same_family(value());
+        else if (option == "scope") route.scope = parse_scope(value());
+        else if (option == "blackhole") route.blackhole = true;
+        else if (option == "no_track") {
+            // keepalived: a route that vanishes does not fault the instance; vrrpd never does.
+        } else {
+            throw ConfigError(words[index].where,
+                              "unknown virtual_routes option '" + option +
+                                  "' (via, dev, table, metric, src, scope, blackhole)");
+        }
+    }
+    if (route.blackhole && (route.via || !route.device.empty()))
+        throw ConfigError(entry.where(), "a blackhole route takes no 'via' or 'dev'");
+    return route;
+}
+
+// from PREFIX | to PREFIX [table N] [priority N]
+VirtualRule parse_rule(const ConfigNode& entry) {
+    const std::vector<Word> words = words_of(entry);
+    VirtualRule rule;
+    std::optional<Family> family;
+    for (std::size_t index = 0; index < words.size(); ++index) {
+        const std::string& option = words[index].text;
+        auto value = [&]() -> const Word& {
+            if (index + 1 >= words.size())
+                throw ConfigError(words[index].where, "'" + option + "' needs a value");
+            return words[++index];
+        };
+        if (option == "from" || option == "to") {
+            const Word& word = value();
+            Prefix prefix = parse_prefix(word);
+            if (family && *family != prefix.address.family)
+                throw ConfigError(word.where, "'from' and 'to' must be of one family");
+            family = prefix.address.family;
+            (option == "from" ? rule.from : rule.to) = prefix;
+        } else if (option == "table" || option == "lookup") {
+            rule.table = parse_table(value());
+        } else if (option == "priority" || option == "preference" || option == "pref") {
+            rule.priority = parse_u32(value(), option);
+        } else if (option == "no_track") {
+        } else {
+            throw ConfigError(words[index].where, "unknown virtual_rules option '" + option +
+                                                      "' (from, to, table, priority)");
+        }
+    }
+    if (!family) throw ConfigError(entry.where(), "a virtual_rules entry needs 'from PREFIX' or 'to PREFIX'");
+    rule.family = *family;
+    return rule;
+}
+
+// ADDRESS [min_ttl N] [max_ttl N]
+UnicastPeer parse_unicast_peer(const ConfigNode& entry) {
+    const std::vector<Word> words = words_of(entry);
+    UnicastPeer peer{parse_address(words[0]), std::nullopt, std::nullopt};
+    for (std::size_t index = 1; index < words.size(); ++index) {
+        const std::string& option = words[index].text;
+        if ((option == "min_ttl" || option == "max_ttl") && index + 1 < words.size()) {
+            const int ttl = parse_int(words[++index], 0, 255, option);
+            (option == "min_ttl" ? peer.min_ttl : peer.max_ttl) = ttl;
+        } else {
+            throw ConfigError(words[index].where, "unexpected '" + option +
+                                                      "' (expected: min_ttl N, max_ttl N)");
+        }
+    }
+    if (peer.min_ttl && peer.max_ttl && *peer.min_ttl > *peer.max_ttl)
+        throw ConfigError(entry.where(), "unicast_peer " + peer.address.to_string() + ": min_ttl > max_ttl");
+    return peer;
+}
+
 VirtualAddress parse_vip(const ConfigNode& entry) {
     const std::vector<Word> words = words_of(entry);
     VirtualAddress vip;
@@ -131,18 +267,8 @@ VirtualAddress parse_vip(const ConfigNode& entry) {
         if (option == "dev") vip.device = value().text;
         else if (option == "label") vip.label = value().text;
         else if (option == "brd" || option == "broadcast") value();  // the kernel derives it
-        else if (option == "scope") {
-            const Word& scope = value();
-            static const std::map<std::string, int> scopes = {
-                {"global", RT_SCOPE_UNIVERSE}, {"universe", RT_SCOPE_UNIVERSE},
-                {"site", RT_SCOPE_SITE},       {"link", RT_SCOPE_LINK},
-                {"host", RT_SCOPE_HOST},       {"nowhere", RT_SCOPE_NOWHERE}};
-            auto found = scopes.find(scope.text);
-            if (found == scopes.end())
-                throw ConfigError(scope.where, "'scope' must be one of global, site, link, host, "
-                                               "nowhere, got '" + scope.text + "'");
-            vip.scope = found->second;
-        } else if (option == "no_track") {
+        else if (option == "scope") vip.scope = parse_scope(value());
+        else if (option == "no_track") {
             // keepalived: a VIP that vanishes does not fault the instance. vrrpd
             // never faults on a vanished VIP, so it is the only behaviour.
         } else {
@@ -251,8 +377,10 @@ VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version, c
             }
         else if (key == "unicast_src_ip") instance.unicast_src_ip = parse_address(node.arg(0));
         else if (key == "unicast_peer")
-            for (const ConfigNode& entry : node.children)
-                instance.unicast_peer.push_back(parse_address(entry.keyword));
+            for (const ConfigNode& entry : node.children) {
+                instance.unicast_peer_ttl.push_back(parse_unicast_peer(entry));
+                instance.unicast_peer.push_back(instance.unicast_peer_ttl.back().address);
+            }
         else if (key == "authentication") {
             if (const ConfigNode* type = node.find("auth_type"))
                 instance.auth_type =
@@ -269,10 +397,20 @@ VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version, c
                                node.where().to_string().c_str());
         } else if (key == "v3_checksum_as_v2") instance.v3_checksum_as_v2 = true;
         else if (key == "skip_check_adv_addr") instance.skip_check_adv_addr = true;
-        else if (key == "use_vmac" || key == "vmac_xmit_base" || key == "virtual_routes" ||
-                 key == "virtual_rules")
-            HK_LOG_WARNING("%s: '%s' is not implemented yet and has no effect",
-                           node.where().to_string().c_str(), key.c_str());
+        else if (key == "use_vmac") {
+            instance.use_vmac = true;
+            if (!node.args.empty()) {
+                instance.vmac_name = node.string_arg(0);
+                if (instance.vmac_name.empty() || instance.vmac_name.size() > 15 ||
+                    instance.vmac_name.find_first_of("/ :") != std::string::npos)
+                    throw ConfigError(node.arg(0).where, "'" + instance.vmac_name +
+                                                             "' is not an interface name (1..15 characters, no '/', ':' or space)");
+            }
+        } else if (key == "vmac_xmit_base") instance.vmac_xmit_base = true;
+        else if (key == "virtual_routes")
+            for (const ConfigNode& entry : node.children) instance.virtual_routes.push_back(parse_route(entry));
+        else if (key == "virtual_rules")
+            for (const ConfigNode& entry : node.children) instance.virtual_rules.push_back(parse_rule(entry));
         else read_garp(node, key, instance.garp);
     }
     if (instance.interface.empty())
@@ -314,6 +452,13 @@ VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version, c
         if (peer.family != instance.family)
             throw ConfigError(block.find("unicast_peer")->where(),
                               "unicast_peer " + peer.to_string() + " is not of the instance's family");
+    if (instance.use_vmac && instance.vmac_name.empty())
+        instance.vmac_name = (instance.family == Family::ipv4 ? "vrrp." : "vrrp6.") +
+                             std::to_string(instance.virtual_router_id);
+    if (instance.vmac_xmit_base && !instance.use_vmac)
+        HK_LOG_WARNING("%s: vmac_xmit_base without use_vmac has no effect", block.where().to_string().c_str());
+    if (instance.use_vmac && instance.vmac_name == instance.interface)
+        throw ConfigError(block.find("use_vmac")->where(), "the VMAC cannot be named as its interface");
     if (instance.unicast_src_ip && instance.unicast_src_ip->family != instance.family)
         throw ConfigError(block.find("unicast_src_ip")->where(),
                           "unicast_src_ip is not of the family of virtual_ipaddress");
@@ -333,6 +478,25 @@ const config::Schema& vrrpd_global_defs_schema() {
 }
 
 }  // namespace
+
+std::string VirtualRoute::to_string() const {
+    std::string text = (blackhole ? "blackhole " : "") + destination.to_string();
+    if (via) text += " via " + via->to_string();
+    if (!device.empty()) text += " dev " + device;
+    if (table != RT_TABLE_MAIN) text += " table " + std::to_string(table);
+    if (metric) text += " metric " + std::to_string(*metric);
+    if (source) text += " src " + source->to_string();
+    return text;
+}
+
+std::string VirtualRule::to_string() const {
+    std::string text;
+    if (from) text += "from " + from->to_string();
+    if (to) text += std::string(text.empty() ? "" : " ") + "to " + to->to_string();
+    text += " table " + std::to_string(table);
+    if (priority) text += " priority " + std::to_string(*priority);
+    return text;
+}
 
 std::string VirtualAddress::to_string() const {
     std::string text = prefix.to_string();

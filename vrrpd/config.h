@@ -3,7 +3,9 @@
 // VrrpdConfig or ConfigError (FILE:LINE:COL: message).
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +27,39 @@ struct VirtualAddress {
     int scope = 0;                // RT_SCOPE_UNIVERSE; host 254, link 253, site 200
     bool operator==(const VirtualAddress&) const = default;
     std::string to_string() const;
+};
+
+// virtual_routes entry, keepalived's subset of ip-route syntax:
+// [blackhole] DEST/LEN [via GW] [dev IF] [table N] [metric N] [src A] [scope S] [blackhole]
+struct VirtualRoute {
+    Prefix destination;
+    std::optional<Address> via;
+    std::string device;             // empty: the instance's interface (or its VMAC) unless blackhole
+    int table = 254;                // RT_TABLE_MAIN
+    std::optional<std::uint32_t> metric;
+    std::optional<Address> source;
+    std::optional<int> scope;       // default: link without a gateway, else universe
+    bool blackhole = false;
+    bool operator==(const VirtualRoute&) const = default;
+    std::string to_string() const;
+};
+
+// virtual_rules entry: from PREFIX | to PREFIX (one or both) [table N] [priority N]
+struct VirtualRule {
+    Family family = Family::ipv4;
+    std::optional<Prefix> from;
+    std::optional<Prefix> to;
+    int table = 254;
+    std::optional<std::uint32_t> priority;
+    bool operator==(const VirtualRule&) const = default;
+    std::string to_string() const;
+};
+
+struct UnicastPeer {
+    Address address;
+    std::optional<int> min_ttl;     // accept adverts from it only with TTL >= min_ttl
+    std::optional<int> max_ttl;     // ... and <= max_ttl
+    bool operator==(const UnicastPeer&) const = default;
 };
 
 struct TrackedScript {
@@ -78,6 +113,12 @@ struct VrrpInstanceConfig {
     std::vector<TrackedFile> track_file;
     std::optional<Address> unicast_src_ip;
     std::vector<Address> unicast_peer;
+    std::vector<UnicastPeer> unicast_peer_ttl;  // unicast_peer with their TTL bounds, same order
+    bool use_vmac = false;
+    std::string vmac_name;         // default vrrp.VRID (IPv4), vrrp6.VRID (IPv6)
+    bool vmac_xmit_base = false;
+    std::vector<VirtualRoute> virtual_routes;
+    std::vector<VirtualRule> virtual_rules;
     AuthType auth_type = AuthType::none;
     std::string auth_pass;
     bool v3_checksum_as_v2 = false;
@@ -86,6 +127,11 @@ struct VrrpInstanceConfig {
     std::string sync_group;        // filled from vrrp_sync_group
 
     bool unicast() const { return !unicast_peer.empty(); }
+    // The VMAC's MAC: 00-00-5E-00-01-VRID (IPv4), 00-00-5E-00-02-VRID (IPv6).
+    std::array<std::uint8_t, 6> vmac_address() const {
+        return {0x00, 0x00, 0x5e, 0x00, static_cast<std::uint8_t>(family == Family::ipv4 ? 1 : 2),
+                static_cast<std::uint8_t>(virtual_router_id)};
+    }
     // What identifies the instance across reloads (keepalived's vrrp_exist):
     // VRID, family, interface (and unicast or not).
     bool same_identity(const VrrpInstanceConfig& other) const {

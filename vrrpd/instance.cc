@@ -41,13 +41,87 @@ std::vector<VirtualAddress> Instance::all_vips() const {
 }
 
 int Instance::device_index(const VirtualAddress& vip) const {
-    if (vip.device.empty() || vip.device == config_.interface) return ifindex();
+    if (vip.device.empty()) return vip_index();
+    if (vip.device == config_.interface) return ifindex();
     auto other = io_.netlink.link(vip.device);
     return other ? other->index : 0;
 }
 
+int Instance::vip_index() const { return config_.use_vmac ? vmac_index_ : ifindex(); }
+
+int Instance::advert_index() const {
+    // IPv6 adverts leave from the interface: their source must be its link-local
+    // address, and the VMAC has none (a backup's VMAC must stay silent).
+    if (config_.use_vmac && !config_.vmac_xmit_base && config_.family == Family::ipv4 && vmac_index_ != 0)
+        return vmac_index_;
+    return ifindex();
+}
+
+int Instance::route_index(const VirtualRoute& route) const {
+    if (route.blackhole) return 0;
+    if (!route.device.empty()) {
+        if (route.device == config_.interface) return ifindex();
+        auto other = io_.netlink.link(route.device);
+        return other ? other->index : -1;
+    }
+    return route.via ? 0 : vip_index();
+}
+
+void Instance::acquire_vmac() {
+    if (!config_.use_vmac) return;
+    if (!link_ || !io_.vmacs) {
+        vmac_index_ = 0;
+        return;
+    }
+    if (vmac_parent_ != 0) io_.vmacs->release(config_, vmac_parent_);  // gone with its parent
+    const Vmacs::Acquired got = io_.vmacs->acquire(config_, link_->index);
+    if (!got.error.empty() && got.error != vmac_error_)
+        HK_LOG_ERROR("%s: %s", config_.name.c_str(), got.error.c_str());
+    vmac_error_ = got.error;
+    vmac_index_ = got.index;
+    vmac_parent_ = got.index != 0 ? link_->index : 0;
+}
+
+void Instance::release() {
+    if (config_.use_vmac && io_.vmacs && vmac_parent_ != 0) io_.vmacs->release(config_, vmac_parent_);
+    vmac_parent_ = 0;
+    vmac_index_ = 0;
+}
+
+void Instance::add_routes(const std::vector<VirtualRoute>& routes, const std::vector<VirtualRule>& rules) {
+    for (const VirtualRoute& route : routes) {
+        const int index = route_index(route);
+        if (index < 0) {
+            HK_LOG_WARNING("%s: no interface for route %s", config_.name.c_str(), route.to_string().c_str());
+            continue;
+        }
+        if (int rc = io_.netlink.add_route(route, index); rc != 0)
+            HK_LOG_ERROR("%s: cannot add route %s: %s", config_.name.c_str(), route.to_string().c_str(),
+                         std::strerror(rc));
+    }
+    for (const VirtualRule& rule : rules)
+        if (int rc = io_.netlink.add_rule(rule); rc != 0)
+            HK_LOG_ERROR("%s: cannot add rule %s: %s", config_.name.c_str(), rule.to_string().c_str(),
+                         std::strerror(rc));
+}
+
+void Instance::remove_routes(const std::vector<VirtualRoute>& routes, const std::vector<VirtualRule>& rules) {
+    for (const VirtualRule& rule : rules)
+        if (int rc = io_.netlink.delete_rule(rule); rc != 0)
+            HK_LOG_ERROR("%s: cannot remove rule %s: %s", config_.name.c_str(), rule.to_string().c_str(),
+                         std::strerror(rc));
+    for (const VirtualRoute& route : routes) {
+        const int index = route_index(route);
+        if (index < 0) continue;
+        if (int rc = io_.netlink.delete_route(route, index); rc != 0)
+            HK_LOG_ERROR("%s: cannot remove route %s: %s", config_.name.c_str(), route.to_string().c_str(),
+                         std::strerror(rc));
+    }
+}
+
 void Instance::start() {
     link_ = io_.netlink.link(config_.interface);
+    acquire_vmac();
     // A vrrpd killed while MASTER left its VIPs behind: remove them now; they
     // come back if this node becomes MASTER.
     if (!config_.virtual_ipaddress.empty() || !config_.virtual_ipaddress_excluded.empty()) {
@@ -62,6 +136,9 @@ void Instance::start() {
             remove_vips(stale);
         }
     }
+    // Routes and rules of a killed MASTER go too (only ours: proto 18).
+    if (!config_.virtual_routes.empty() || !config_.virtual_rules.empty())
+        remove_routes(config_.virtual_routes, config_.virtual_rules);
     links_changed();
     if (auto source = source_address()) machine_.set_local_address(*source);
     machine_.start(own_fault().has_value());
@@ -74,6 +151,8 @@ std::optional<std::string> Instance::own_fault(bool include_group) const {
     if (!source_address())
         return std::string("interface ") + config_.interface + " has no " +
                (config_.family == Family::ipv4 ? "IPv4 address" : "IPv6 link-local address");
+    if (config_.use_vmac && vmac_index_ == 0)
+        return vmac_error_.empty() ? "VMAC " + config_.vmac_name + " is missing" : vmac_error_;
     if (tracking_.fault) return *tracking_.fault;
     if (include_group && group_fault_) return *group_fault_;
     return std::nullopt;
@@ -81,6 +160,14 @@ std::optional<std::string> Instance::own_fault(bool include_group) const {
 
 void Instance::links_changed() {
     link_ = io_.netlink.link(config_.interface);
+    if (config_.use_vmac && vmac_parent_ != 0) {
+        // Deleted by someone, or with its parent: make it again once the parent is back.
+        auto vmac = io_.netlink.link(config_.vmac_name);
+        vmac_index_ = vmac ? vmac->index : 0;
+        if (!vmac && link_) acquire_vmac();
+    } else if (config_.use_vmac && link_ && vmac_index_ == 0 && machine_.last_transition()) {
+        acquire_vmac();
+    }
     if (link_ && link_->up && !config_.unicast()) {
         VrrpSocket* socket = config_.family == Family::ipv4 ? io_.socket4 : io_.socket6;
         // Joining again after the interface came back is harmless (EADDRINUSE).
@@ -90,6 +177,10 @@ void Instance::links_changed() {
                 HK_LOG_WARNING("%s: cannot join the VRRP group on %s: %s", config_.name.c_str(),
                                config_.interface.c_str(), std::strerror(rc));
             joined_ = rc == 0 || rc == EADDRINUSE;
+            if (socket && vmac_index_ != 0 && advert_index() == vmac_index_)
+                if (int vmac_rc = socket->join(vmac_index_); vmac_rc != 0 && vmac_rc != EADDRINUSE)
+                    HK_LOG_WARNING("%s: cannot join the VRRP group on %s: %s", config_.name.c_str(),
+                                   config_.vmac_name.c_str(), std::strerror(vmac_rc));
         }
     }
     if (auto source = source_address()) machine_.set_local_address(*source);
@@ -160,7 +251,7 @@ void Instance::send_advert(std::uint8_t priority) {
     for (const Address& destination : destinations) {
         // The pseudo-header names the actual destination (the peer in unicast).
         const auto message = build_advert(advert, *source, destination, config_.v3_checksum_as_v2);
-        if (int rc = socket->send(ifindex(), *source, destination, message); rc != 0) {
+        if (int rc = socket->send(advert_index(), *source, destination, message); rc != 0) {
             if (send_errors_++ == 0)
                 HK_LOG_WARNING("%s: cannot send advert to %s: %s", config_.name.c_str(),
                                destination.to_string().c_str(), std::strerror(rc));
@@ -193,6 +284,7 @@ void Instance::remove_vips(const std::vector<VirtualAddress>& vips) {
 
 void Instance::take_over() {
     add_vips(all_vips());
+    add_routes(config_.virtual_routes, config_.virtual_rules);
     send_garp_burst(config_.garp.master_repeat);
     // keepalived's vrrp_garp_master_delay: a second burst, for switches that
     // learnt the old port late.
@@ -214,6 +306,7 @@ void Instance::schedule_garp_refresh() {
 
 void Instance::give_up() {
     cancel_garp();
+    remove_routes(config_.virtual_routes, config_.virtual_rules);
     remove_vips(all_vips());
 }
 
@@ -234,8 +327,10 @@ void Instance::send_garp_burst(int repeat) {
     for (int round = 0; round < repeat; ++round)
         for (const VirtualAddress& vip : all_vips()) {
             const int index = device_index(vip);
-            std::optional<LinkInfo> device = index == ifindex() ? link_ : io_.netlink.link(vip.device);
+            std::optional<LinkInfo> device = index == ifindex() ? link_ : io_.netlink.link(io_.netlink.link_name(index));
             if (index == 0 || !device) continue;
+            // A VMAC has no link-local address of its own: the NA names the interface's.
+            if (!device->ipv6_link_local && link_) device->ipv6_link_local = link_->ipv6_link_local;
             if (vip.prefix.address.family == Family::ipv4)
                 frames->push_back({index, broadcast_mac, build_gratuitous_arp(device->mac, vip.prefix.address), true});
             else if (device->ipv6_link_local)
@@ -276,8 +371,25 @@ void Instance::reconfigure(VrrpInstanceConfig config) {
             if (std::find(new_vips.begin(), new_vips.end(), vip) == new_vips.end()) removed.push_back(vip);
         for (const VirtualAddress& vip : new_vips)
             if (std::find(old_vips.begin(), old_vips.end(), vip) == old_vips.end()) added.push_back(vip);
+        // Routes and rules likewise: rules before routes before VIPs on the way out.
+        std::vector<VirtualRoute> routes_out, routes_in;
+        std::vector<VirtualRule> rules_out, rules_in;
+        for (const VirtualRoute& route : old.virtual_routes)
+            if (std::find(config_.virtual_routes.begin(), config_.virtual_routes.end(), route) == config_.virtual_routes.end())
+                routes_out.push_back(route);
+        for (const VirtualRoute& route : config_.virtual_routes)
+            if (std::find(old.virtual_routes.begin(), old.virtual_routes.end(), route) == old.virtual_routes.end())
+                routes_in.push_back(route);
+        for (const VirtualRule& rule : old.virtual_rules)
+            if (std::find(config_.virtual_rules.begin(), config_.virtual_rules.end(), rule) == config_.virtual_rules.end())
+                rules_out.push_back(rule);
+        for (const VirtualRule& rule : config_.virtual_rules)
+            if (std::find(old.virtual_rules.begin(), old.virtual_rules.end(), rule) == old.virtual_rules.end())
+                rules_in.push_back(rule);
+        remove_routes(routes_out, rules_out);
         remove_vips(removed);
         add_vips(added);
+        add_routes(routes_in, rules_in);
     } else {
         config_ = std::move(config);
     }

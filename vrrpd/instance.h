@@ -18,6 +18,7 @@
 #include "vrrpd/sockets.h"
 #include "vrrpd/state_machine.h"
 #include "vrrpd/tracking.h"
+#include "vrrpd/vmac.h"
 
 namespace hakeep::vrrpd {
 
@@ -27,6 +28,7 @@ struct Io {
     VrrpSocket* socket4 = nullptr;
     VrrpSocket* socket6 = nullptr;
     PacketSocket* packet = nullptr;
+    Vmacs* vmacs = nullptr;
 };
 
 class Instance;
@@ -41,6 +43,12 @@ public:
     StateMachine& machine() { return machine_; }
     const StateMachine& machine() const { return machine_; }
     int ifindex() const { return link_ ? link_->index : 0; }
+    // Adverts sent from a VMAC carry its MAC, which the peer's own VMAC
+    // claims: the peer's macvlan hands them to its VMAC, not to the interface.
+    // So adverts are received on either.
+    bool receives_on(int index) const {
+        return index != 0 && (index == ifindex() || (index == vmac_index_ && advert_index() == vmac_index_));
+    }
     std::optional<Address> source_address() const;
 
     // Removes VIPs a killed vrrpd left behind, joins the group, starts the election.
@@ -56,6 +64,8 @@ public:
     void count_drop(DropReason reason);
     void resign(const std::string& reason) { machine_.resign(reason); }
     void stop(const std::string& reason) { machine_.stop(reason); }
+    // After stop(): deletes the VMAC (use_vmac).
+    void release();
     // Same identity, new settings: no flap. VIPs of a MASTER are diffed.
     void reconfigure(VrrpInstanceConfig config);
 
@@ -72,6 +82,12 @@ private:
     Expectation expectation() const;
     std::vector<VirtualAddress> all_vips() const;
     int device_index(const VirtualAddress& vip) const;
+    int vip_index() const;     // where VIPs without `dev` go: the VMAC or the interface
+    int advert_index() const;  // where adverts leave: the VMAC unless vmac_xmit_base (IPv4)
+    int route_index(const VirtualRoute& route) const;
+    void acquire_vmac();
+    void add_routes(const std::vector<VirtualRoute>& routes, const std::vector<VirtualRule>& rules);
+    void remove_routes(const std::vector<VirtualRoute>& routes, const std::vector<VirtualRule>& rules);
     void add_vips(const std::vector<VirtualAddress>& vips);
     void remove_vips(const std::vector<VirtualAddress>& vips);
     void send_garp_burst(int repeat);
@@ -91,6 +107,9 @@ private:
     std::uint64_t garp_sent_ = 0;
     std::uint64_t send_errors_ = 0;
     bool joined_ = false;
+    int vmac_index_ = 0;
+    int vmac_parent_ = 0;
+    std::string vmac_error_;
 };
 
 ElectionConfig election_config(const VrrpInstanceConfig& config);

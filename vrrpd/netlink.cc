@@ -5,7 +5,12 @@
 #include <netlink/addr.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <linux/if_link.h>
+#include <linux/ip.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet.h>
+#include <netlink/route/link/inet6.h>
+#include <netlink/route/link/macvlan.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -18,6 +23,9 @@ namespace {
 
 struct RtnlAddrPut {
     void operator()(rtnl_addr* address) const { rtnl_addr_put(address); }
+};
+struct RtnlLinkPut {
+    void operator()(rtnl_link* link) const { rtnl_link_put(link); }
 };
 struct NlAddrPut {
     void operator()(nl_addr* address) const { nl_addr_put(address); }
@@ -86,12 +94,14 @@ Netlink::Netlink() : request_(nl_socket_alloc()), monitor_(nl_socket_alloc()) {
 Netlink::~Netlink() = default;
 
 void Netlink::refresh(const std::set<Address>& ignore) {
+    ignore_ = ignore;
     if (int rc = nl_cache_refill(request_.get(), links_.get()); rc < 0)
         HK_LOG_WARNING("rtnetlink: cannot read links: %s", nl_geterror(rc));
     if (int rc = nl_cache_refill(request_.get(), addresses_.get()); rc < 0)
         HK_LOG_WARNING("rtnetlink: cannot read addresses: %s", nl_geterror(rc));
     known_.clear();
     present_.clear();
+    ipv4_conf_.clear();
     for (nl_object* object = nl_cache_get_first(links_.get()); object; object = nl_cache_get_next(object)) {
         auto* link = reinterpret_cast<rtnl_link*>(object);
         LinkInfo info;
@@ -100,6 +110,14 @@ void Netlink::refresh(const std::set<Address>& ignore) {
         info.up = (flags & IFF_UP) && (flags & IFF_RUNNING);
         if (nl_addr* mac = rtnl_link_get_addr(link); mac && nl_addr_get_len(mac) == 6)
             std::memcpy(info.mac.data(), nl_addr_get_binary_addr(mac), 6);
+        if (const char* kind = rtnl_link_get_type(link)) info.kind = kind;
+        info.parent = rtnl_link_get_link(link);
+        for (int id : {IPV4_DEVCONF_ARP_IGNORE, IPV4_DEVCONF_ARPFILTER, IPV4_DEVCONF_RP_FILTER,
+                       IPV4_DEVCONF_ACCEPT_LOCAL, IPV4_DEVCONF_ARP_ANNOUNCE}) {
+            std::uint32_t value = 0;
+            if (rtnl_link_inet_get_conf(link, static_cast<unsigned>(id), &value) == 0)
+                ipv4_conf_[{info.index, id}] = value;
+        }
         known_.emplace_back(rtnl_link_get_name(link) ? rtnl_link_get_name(link) : "", info);
     }
     for (nl_object* object = nl_cache_get_first(addresses_.get()); object; object = nl_cache_get_next(object)) {
@@ -157,6 +175,62 @@ int Netlink::delete_address(int index, const VirtualAddress& vip) {
     present_.erase({index, vip.prefix.address});
     if (rc < 0 && to_errno(rc) != EADDRNOTAVAIL && to_errno(rc) != ENOENT) return to_errno(rc);
     return 0;
+}
+
+int Netlink::add_macvlan(const std::string& name, int parent, const std::array<std::uint8_t, 6>& mac) {
+    std::unique_ptr<rtnl_link, RtnlLinkPut> link(rtnl_link_macvlan_alloc());
+    if (!link) throw std::bad_alloc();
+    std::unique_ptr<nl_addr, NlAddrPut> address(nl_addr_build(AF_LLC, mac.data(), 6));
+    if (!address) throw std::bad_alloc();
+    rtnl_link_set_name(link.get(), name.c_str());
+    rtnl_link_set_link(link.get(), parent);
+    rtnl_link_set_addr(link.get(), address.get());
+    // keepalived's mode: the VMAC neither talks to nor hears other macvlans of its parent.
+    rtnl_link_macvlan_set_mode(link.get(), MACVLAN_MODE_PRIVATE);
+    const int rc = rtnl_link_add(request_.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
+    if (rc < 0) return to_errno(rc);
+    nl_cache_refill(request_.get(), links_.get());
+    return 0;
+}
+
+int Netlink::delete_link(int index) {
+    std::unique_ptr<rtnl_link, RtnlLinkPut> link(rtnl_link_alloc());
+    if (!link) throw std::bad_alloc();
+    rtnl_link_set_ifindex(link.get(), index);
+    const int rc = rtnl_link_delete(request_.get(), link.get());
+    if (rc < 0 && to_errno(rc) != ENODEV && to_errno(rc) != ENOENT) return to_errno(rc);
+    return 0;
+}
+
+int Netlink::change_link(int index, const std::vector<Ipv4Conf>& conf, bool no_ipv6_link_local, bool up) {
+    if (int rc = nl_cache_refill(request_.get(), links_.get()); rc < 0) return to_errno(rc);
+    std::unique_ptr<rtnl_link, RtnlLinkPut> original(rtnl_link_get(links_.get(), index));
+    if (!original) return ENODEV;
+    std::unique_ptr<rtnl_link, RtnlLinkPut> change(rtnl_link_alloc());
+    if (!change) throw std::bad_alloc();
+    for (const Ipv4Conf& entry : conf)
+        if (int rc = rtnl_link_inet_set_conf(change.get(), static_cast<unsigned>(entry.id), entry.value); rc < 0)
+            return to_errno(rc);
+    if (no_ipv6_link_local)
+        if (int rc = rtnl_link_inet6_set_addr_gen_mode(change.get(), IN6_ADDR_GEN_MODE_NONE); rc < 0)
+            return to_errno(rc);
+    if (up) rtnl_link_set_flags(change.get(), IFF_UP);
+    const int rc = rtnl_link_change(request_.get(), original.get(), change.get(), 0);
+    if (rc < 0) return to_errno(rc);
+    for (const Ipv4Conf& entry : conf) ipv4_conf_[{index, entry.id}] = entry.value;
+    return 0;
+}
+
+std::optional<std::uint32_t> Netlink::ipv4_conf(int index, int id) const {
+    auto found = ipv4_conf_.find({index, id});
+    if (found == ipv4_conf_.end()) return std::nullopt;
+    return found->second;
+}
+
+std::vector<int> Netlink::link_indexes() const {
+    std::vector<int> indexes;
+    for (const auto& [name, info] : known_) indexes.push_back(info.index);
+    return indexes;
 }
 
 void Netlink::watch(EventLoop& loop, std::function<void()> changed) {

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -27,6 +28,14 @@ struct LinkInfo {
     std::array<std::uint8_t, 6> mac{};
     std::optional<Address> ipv4_primary;     // first non-secondary IPv4 address
     std::optional<Address> ipv6_link_local;  // first fe80:: address, not tentative
+    std::string kind;                        // "macvlan", "veth", ... (empty: none)
+    int parent = 0;                          // IFLA_LINK: a macvlan's lower device
+};
+
+// One IPv4 per-interface setting (net.ipv4.conf.IF.NAME), by IPV4_DEVCONF_* id.
+struct Ipv4Conf {
+    int id;
+    std::uint32_t value;
 };
 
 class Netlink {
@@ -39,6 +48,7 @@ public:
     // Re-reads links and addresses. `ignore` is left out of the primary
     // address choice: our own VIPs are never the advert source.
     void refresh(const std::set<Address>& ignore);
+    void refresh() { refresh(std::set<Address>(ignore_)); }  // with the last `ignore`
     std::optional<LinkInfo> link(const std::string& name) const;
     std::string link_name(int index) const;
     bool has_address(int index, const Address& address) const;
@@ -46,6 +56,25 @@ public:
     // 0 or an errno. Adding a present address and removing an absent one succeed.
     int add_address(int index, const VirtualAddress& vip);
     int delete_address(int index, const VirtualAddress& vip);
+
+    // VMACs (use_vmac). A macvlan in private mode on `parent` with `mac`,
+    // created down; 0 or an errno (EEXIST: the name is taken).
+    int add_macvlan(const std::string& name, int parent, const std::array<std::uint8_t, 6>& mac);
+    int delete_link(int index);
+    // Sets IPv4 per-interface settings through rtnetlink (IFLA_INET_CONF: no
+    // /proc/sys write needed), optionally no automatic IPv6 link-local address
+    // (addr_gen_mode none) and the link up. 0 or an errno.
+    int change_link(int index, const std::vector<Ipv4Conf>& conf, bool no_ipv6_link_local, bool up);
+    std::optional<std::uint32_t> ipv4_conf(int index, int id) const;
+    std::vector<int> link_indexes() const;
+
+    // virtual_routes and virtual_rules (netlink_routes.cc). `ifindex` is the
+    // route's device when it names none (0: let the kernel choose). Adding
+    // what is present and removing what is absent succeed.
+    int add_route(const VirtualRoute& route, int ifindex);
+    int delete_route(const VirtualRoute& route, int ifindex);
+    int add_rule(const VirtualRule& rule);
+    int delete_rule(const VirtualRule& rule);
 
     // Link and address notifications: the loop calls `changed` after a refresh.
     void watch(EventLoop& loop, std::function<void()> changed);
@@ -62,7 +91,9 @@ private:
     std::unique_ptr<nl_cache, NlCacheFree> links_;
     std::unique_ptr<nl_cache, NlCacheFree> addresses_;
     std::vector<std::pair<std::string, LinkInfo>> known_;
+    std::map<std::pair<int, int>, std::uint32_t> ipv4_conf_;  // (ifindex, id) -> value
     std::set<std::pair<int, Address>> present_;
+    std::set<Address> ignore_;
 };
 
 }  // namespace hakeep::vrrpd

@@ -1,5 +1,7 @@
 #include "vrrpd/vrrpd.h"
 
+#include <fcntl.h>
+
 #include <fstream>
 
 #include "common/check_feed.h"
@@ -28,6 +30,12 @@ std::optional<long long> read_track_file(const std::string& path) {
     return value;
 }
 
+// A VMAC added, removed or renamed by a reload makes a new instance: the old
+// one gives up (its VMAC goes), the new one starts with its own.
+bool same_vmac(const VrrpInstanceConfig& a, const VrrpInstanceConfig& b) {
+    return a.use_vmac == b.use_vmac && a.vmac_name == b.vmac_name;
+}
+
 }  // namespace
 
 const DaemonSpec& vrrpd_spec() {
@@ -53,7 +61,12 @@ void Vrrpd::open_privileged(DaemonContext& context) {
         HK_LOG_WARNING("no IPv6: %s", error.what());
     }
     packet_ = std::make_unique<PacketSocket>();
-    io_ = std::make_unique<Io>(Io{context.loop, *netlink_, socket4_.get(), socket6_.get(), packet_.get()});
+    // use_vmac may need net.ipv4.conf.all.rp_filter lowered (vmac.h): the one
+    // /proc/sys file vrrpd writes, opened now so that the sandbox allows no
+    // file writes at all.
+    UniqueFd all_rp_filter(open("/proc/sys/net/ipv4/conf/all/rp_filter", O_RDWR | O_CLOEXEC));
+    vmacs_ = std::make_unique<Vmacs>(*netlink_, std::move(all_rp_filter));
+    io_ = std::make_unique<Io>(Io{context.loop, *netlink_, socket4_.get(), socket6_.get(), packet_.get(), vmacs_.get()});
 }
 
 std::set<Address> Vrrpd::all_vip_addresses() const {
@@ -198,7 +211,7 @@ void Vrrpd::update_group_faults() {
 Instance* Vrrpd::find_instance(int ifindex, Family family, std::uint8_t vrid) {
     for (auto& instance : instances_) {
         const VrrpInstanceConfig& config = instance->config();
-        if (config.family == family && config.virtual_router_id == vrid && instance->ifindex() == ifindex)
+        if (config.family == family && config.virtual_router_id == vrid && instance->receives_on(ifindex))
             return instance.get();
     }
     return nullptr;
@@ -280,7 +293,8 @@ void Vrrpd::config_reloaded(DaemonContext&) {
     for (auto& instance : instances_) {
         bool found = false;
         for (std::size_t index = 0; index < config_.instances.size(); ++index)
-            if (!matched[index] && config_.instances[index].same_identity(instance->config())) {
+            if (!matched[index] && config_.instances[index].same_identity(instance->config()) &&
+                same_vmac(config_.instances[index], instance->config())) {
                 matched[index] = true;
                 found = true;
                 if (instance->config().name != config_.instances[index].name)
@@ -294,6 +308,7 @@ void Vrrpd::config_reloaded(DaemonContext&) {
     }
     for (auto& instance : removed) {
         instance->stop("removed from the configuration");
+        instance->release();
         HK_LOG_NOTICE("%s: removed", instance->config().name.c_str());
     }
     removed.clear();
@@ -321,6 +336,7 @@ void Vrrpd::config_reloaded(DaemonContext&) {
 void Vrrpd::stop(DaemonContext&) {
     stopping_ = true;
     for (auto& instance : instances_) instance->stop("stopping");
+    for (auto& instance : instances_) instance->release();
 }
 
 proto::VrrpReply Vrrpd::vrrp_reply() const {

@@ -55,6 +55,7 @@ private:
     std::unique_ptr<VrrpSocket> socket4_;
     std::unique_ptr<VrrpSocket> socket6_;
     std::unique_ptr<PacketSocket> packet_;
+    std::unique_ptr<Vmacs> vmacs_;
     std::unique_ptr<Io> io_;
     std::vector<std::unique_ptr<Instance>> instances_;
     std::array<std::uint64_t, static_cast<std::size_t>(DropReason::count)> unassigned_drops_{};

@@ -18,20 +18,23 @@
 #   (c) keepalived 2.2.7 cold start (--dont-fork --log-console --check, no
 #       checkers, plus --no-syslog so that its 2,277 log lines go to a file,
 #       not to the guest console): start -> /proc/net/ip_vs holds every entry;
-#   (d) a reload changing one real server's weight (SIGHUP), ipvsd and
-#       keepalived: until `ipvsadm -Ln` shows the new weight; for ipvsd also
-#       until its log line, and the operations it applied;
+#   (d) three reloads (SIGHUP) changing one real server's weight, to 77,
+#       back, to 77, ipvsd and keepalived: until the log line that says it
+#       (ipvsd's "1 operation(s) applied", keepalived's "Changing weight")
+#       and until `ipvsadm -Ln` shows it; medians; ipvsd's operation counts;
 #   (e) ipvsd's VmRSS with the full table;
 #   (f) ipvsd restart with nothing changed: until it serves its control
 #       socket (the first reconciliation is done by then), operations applied.
-# Every table is compared with the rules through `ipvsadm -Sn`.
+# Every table is compared with the rules through `ipvsadm -Sn`. ipvsd's
+# operation counts come from its log: `hactl ipvs --json` is tried too, but
+# its reply does not fit in one control datagram at this size.
 #
 # Each contender gets a network namespace of its own (hk-bench-*), so each
 # starts from an IPVS that has never held a destination. That matters: the
 # kernel keeps deleted destinations in a trash list for about two minutes and
 # searches it linearly on every add, so filling a table right after flushing
-# the same one costs O(n^2) in the kernel (2-3 s here at this size). Line
-# (b2) shows that case for ipvsd.
+# the same one costs O(n^2) in the kernel (seconds at this size). Note (b2)
+# shows that case for ipvsd.
 #
 # Environment: HK_BENCH_VS, HK_BENCH_RS change the size (default 2277, 37205);
 # HK_BENCH_TIMEOUT the guest's wall-clock limit (default 900 s).
@@ -79,7 +82,6 @@ secs() {
   printf '%d.%02d' $((d / 100)) $((d % 100))
 }
 say() { printf '%s\n' "$*"; }
-note() { printf '  %s\n' "$*"; }
 # result KEY VALUE: handed from a phase (in its namespace) to the summary.
 result() { printf '%s=%q\n' "$1" "$2" >>"$work/results"; }
 problem() { printf '%s\n' "$*" >>"$work/problems"; }
@@ -155,7 +157,7 @@ hactl_ops() {
 cpu_ticks() {
   local total=0 pid stat
   for pid; do
-    read -r stat <"/proc/$pid/stat" 2>/dev/null || continue
+    { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || continue
     stat=${stat##*) }
     # shellcheck disable=SC2086  # the fields of /proc/PID/stat
     set -- $stat
@@ -333,7 +335,7 @@ phase_keepalived() {
   t0=$(now)
   keepalived -f "$kd/keepalived.conf" --dont-fork --log-console --no-syslog --check \
     -p "$kd/keepalived.pid" -c "$kd/checkers.pid" -r "$kd/vrrp.pid" -b "$kd/bfd.pid" \
-    > >(pystamp >"$klog") 2>&1 &
+    > >(pystamp >"$klog" 2>/dev/null) 2>&1 &
   kd_pid=$!
   # Complete when /proc/net/ip_vs holds every entry; polled every 0.5 s (a
   # process start each time: a few % of the CPU, taken from keepalived).
@@ -347,7 +349,7 @@ phase_keepalived() {
   [[ $c_s == - && -z $c_note ]] && c_note="table incomplete after 300 s: $(table_entries) of $want entries"
   [[ -n $c_note ]] && problem "keepalived cold start: $c_note"
   kchild=$(cat "$kd/checkers.pid" 2>/dev/null)
-  settle "$kd_pid" $kchild
+  settle "$kd_pid" "$kchild"
   # keepalived logs "Gained quorum" for a virtual server once its real
   # servers are in: the last of them is the finer end of the cold start.
   mapfile -t quorums < <(grep 'Gained quorum' "$klog")
@@ -362,7 +364,7 @@ phase_keepalived() {
     local round conf weight seen=() logged=() done_ms=()
     for round in 1 2 3; do
       if ((round == 2)); then conf=keepalived.conf weight=$t_weight; else conf=keepalived.conf.changed weight=77; fi
-      settle "$kd_pid" $kchild
+      settle "$kd_pid" "$kchild"
       from=$(log_lines "$klog")
       cp "$work/$conf" "$kd/keepalived.conf.new" && mv "$kd/keepalived.conf.new" "$kd/keepalived.conf"
       t0=$(now)
@@ -388,8 +390,9 @@ phase_keepalived() {
     say "(d) keepalived reloads: to its log line ${logged[*]} ms, to ipvsadm showing it ${seen[*]} ms; 'Reload complete' after ${done_ms[*]} ms"
   fi
   # SIGKILL: its orderly stop would remove 39k entries, one round trip each.
-  [[ -n $kchild ]] && kill -KILL "$kchild" 2>/dev/null
+  # The parent first: it would respawn a checker process killed before it.
   kill -KILL "$kd_pid" 2>/dev/null
+  [[ -n $kchild ]] && kill -KILL "$kchild" 2>/dev/null
   wait "$kd_pid" 2>/dev/null
   umount /run/keepalived
 }
@@ -498,9 +501,9 @@ for p in ipvsadm ipvsd keepalived; do
 done
 
 # ----------------------------------------------------------------- summary
-a_s=- a_same=- b_s=- b_ops=? b_same=- b2_s=- c_s=- c_same=- d_i_ms=- d_i_ops=? d_i_seen=- d_i_reloaded=-
-d_i_same=- d_k_ms=- d_k_done=- d_k_same=- d_i_all=- d_k_all=- d_k_seen=- c_log=- e_rss_cold=0 e_rss=0 e_hwm=0 f_s=- f_ops=? f_kept=- f_same=-
-hactl_cold=? hactl_reload=? hactl_restart=? poll_cost=- k_rss=0 k_rss2=0
+a_s=- a_same=- b_s=- b_ops='?' b_same=- b2_s=- c_s=- c_same=- d_i_ms=- d_i_ops='?' d_i_seen=- d_i_reloaded=-
+d_i_same=- d_k_ms=- d_k_done=- d_k_same=- d_i_all=- d_k_all=- d_k_seen=- c_log=- e_rss_cold=0 e_rss=0 e_hwm=0 f_s=- f_ops='?' f_kept=- f_same=-
+hactl_cold='?' hactl_reload='?' hactl_restart='?' poll_cost=- k_rss=0 k_rss2=0
 # shellcheck disable=SC1091  # written above by the phases, KEY=VALUE with %q
 source "$work/results"
 say ""

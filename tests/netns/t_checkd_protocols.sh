@@ -19,12 +19,16 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
   -subj /CN=web.test -addext subjectAltName=DNS:web.test \
   -keyout "$HK_TMP/key.pem" -out "$HK_TMP/cert.pem" 2>/dev/null || hk_fail "openssl could not make a certificate"
 chmod 644 "$HK_TMP/cert.pem"
-ck_server b tls 8443 "$HK_TMP/cert.pem" "$HK_TMP/key.pem" "$HK_TMP/sni"
-ck_server b smtp 2525 220 250
+good_servers() { # the servers of the checks that go UP; their pids in $good_pids
+  good_pids=()
+  ck_server b tls 8443 "$HK_TMP/cert.pem" "$HK_TMP/key.pem" "$HK_TMP/sni"; good_pids+=("$HK_LAST_PID")
+  ck_server b smtp 2525 220 250; good_pids+=("$HK_LAST_PID")
+  ck_server b dns 5300 good; good_pids+=("$HK_LAST_PID")
+  ck_server b udp-echo 7007; good_pids+=("$HK_LAST_PID")
+}
+good_servers
 ck_server b smtp 2526 554 250
-ck_server b dns 5300 good
 ck_server b dns 5301 nxdomain
-ck_server b udp-echo 7007
 for p in 8443 2525 2526; do
   hk_wait_for "hk_ns_exec a bash -c 'exec 3<>/dev/tcp/$srv/$p'" 5 || hk_fail "server on port $p did not start"
 done
@@ -73,5 +77,19 @@ down dns_nx "dns: rcode NXDOMAIN"
 down udp_mismatch "udp: reply mismatch"
 down udp_closed "udp: port unreachable"
 down ping_nobody "ping: (timeout|host unreachable)"
+
+# ---- every server stops: DOWN with its reason; back: UP again.
+kill "${good_pids[@]}"
+down tls_ok "connect: refused"
+down smtp_ok "connect: refused"
+down dns_ok "dns: port unreachable"
+down udp_echo "udp: port unreachable"
+hk_ns_exec b sysctl -q -w net.ipv6.conf.eth0.keep_addr_on_down=1  # its address survives the flap
+hk_ns_exec b ip link set eth0 down
+down ping4 "ping: (timeout|host unreachable)"
+down ping6 "ping: (timeout|host unreachable|network unreachable)"
+good_servers
+hk_ns_exec b ip link set eth0 up
+for c in tls_ok smtp_ok dns_ok udp_echo ping4 ping6; do ck_wait "$c" 'c["state"]' UP 8 "$c after its server came back"; done
 hk_assert_eq 0 "$(ck_json | hk_json 'd["worker_restarts"]')" "worker restarts"
-echo "ok: SSL_GET with SNI and verification, SMTP, DNS, UDP, ping over IPv4 and IPv6"
+echo "ok: SSL_GET with SNI and verification, SMTP, DNS, UDP, ping over IPv4 and IPv6: up, down, up"

@@ -25,6 +25,7 @@ HK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hk-pkg-$HK_TEST_NAME.XXXXXX")
 # --one-file-system: never follow a mount that a killed chroot left behind.
 trap 'rm -rf --one-file-system -- "$HK_TMP"' EXIT
 _hk_err() { echo "FAIL [$HK_TEST_NAME]: command failed (exit $1) at line $2: $3" >&2; }
+set -E
 trap '_hk_err $? $LINENO "$BASH_COMMAND"' ERR
 
 hk_fail() { echo "FAIL [$HK_TEST_NAME]: $*" >&2; exit 1; }

@@ -108,62 +108,60 @@ wait_for() {
 }
 
 # ---------------------------------------------------------------- namespaces
-# ns_create NAME...: namespaces hk-NAME, lo up, IPv6 DAD off.
+# Each process start costs in the guest (more so on a busy host): the lab is
+# made with a few `ip -batch` runs rather than one `ip` per step.
+# ns_create NAME...: namespaces hk-NAME with lo up.
 ns_create() {
   local name
   for name in "$@"; do
     ip netns add "hk-$name" || fail "ip netns add hk-$name"
     LT_NS+=("hk-$name")
     ip -n "hk-$name" link set lo up
-    ip netns exec "hk-$name" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 >/dev/null
   done
 }
 nsx() { local ns=$1; shift; ip netns exec "hk-$ns" "$@"; }
-
-# ns_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a veth pair between two
-# namespaces ("" for the guest's own), with an address (CIDR, or "") on each end.
-ns_link() {
-  local a=$1 ia=$2 aa=$3 b=$4 ib=$5 ab=$6
-  ip link add hk-tmp-a type veth peer name hk-tmp-b || fail "ip link add veth"
-  if [[ -n $a ]]; then ip link set hk-tmp-a netns "hk-$a"; fi
-  if [[ -n $b ]]; then ip link set hk-tmp-b netns "hk-$b"; fi
-  _lt_ip "$a" link set hk-tmp-a name "$ia"
-  _lt_ip "$b" link set hk-tmp-b name "$ib"
-  [[ -z $aa ]] || _lt_ip "$a" addr add "$aa" dev "$ia"
-  [[ -z $ab ]] || _lt_ip "$b" addr add "$ab" dev "$ib"
-  _lt_ip "$a" link set "$ia" up
-  _lt_ip "$b" link set "$ib" up
-}
-_lt_ip() { local ns=$1; shift; if [[ -n $ns ]]; then ip -n "hk-$ns" "$@"; else ip "$@"; fi; }
+# ns_batch NAME: `ip -n hk-NAME -batch -` of stdin (lines like "addr add ...").
+ns_batch() { ip -n "hk-$1" -batch - || fail "ip -n hk-$1 -batch failed"; }
 
 # lab_nat_director N: the usual NAT lab, IPVS in namespace hk-dir:
 #   hk-client  eth0 192.0.2.2/24, default via 192.0.2.1
-#   hk-dir     eth0 192.0.2.1/24 (+ the VIPs 192.0.2.100-104), br0 203.0.113.1/24,
-#              forwarding on; ipvsd will run here (IPVS is per network namespace)
-#   hk-webI    eth0 203.0.113.1I/24 (I = 1..N), default via 203.0.113.1, serving
-#              "webI" over HTTP on port 8080 (busybox httpd)
+#   hk-dir     eth0 192.0.2.1/24 (+ the VIPs 192.0.2.100-104), br0 203.0.113.1/24
+#              (ports p1..pN), forwarding on; ipvsd will run here
+#              (IPVS is per network namespace)
+#   hk-webI    eth0 203.0.113.1I/24 (I = 1..N), default via 203.0.113.1,
+#              serving "webI" over HTTP on port 8080 (busybox httpd)
 lab_nat_director() {
   local n=$1 i
   ns_create client dir
-  ns_link client eth0 192.0.2.2/24 dir eth0 192.0.2.1/24
-  for i in 100 101 102 103 104; do nsx dir ip addr add "192.0.2.$i/32" dev eth0; done
-  nsx client ip route add default via 192.0.2.1
-  nsx dir ip link add br0 type bridge
-  nsx dir ip addr add 203.0.113.1/24 dev br0
-  nsx dir ip link set br0 up
+  for ((i = 1; i <= n; i++)); do ns_create "web$i"; done
+  {
+    echo "link add eth0 netns hk-client type veth peer name eth0 netns hk-dir"
+    for ((i = 1; i <= n; i++)); do echo "link add eth0 netns hk-web$i type veth peer name p$i netns hk-dir"; done
+  } | ip -batch - || fail "cannot create the lab's veths"
+  printf '%s\n' "addr add 192.0.2.2/24 dev eth0" "link set eth0 up" "route add default via 192.0.2.1" |
+    ns_batch client
+  {
+    echo "addr add 192.0.2.1/24 dev eth0"
+    for i in 100 101 102 103 104; do echo "addr add 192.0.2.$i/32 dev eth0"; done
+    echo "link set eth0 up"
+    echo "link add br0 type bridge forward_delay 0"
+    echo "addr add 203.0.113.1/24 dev br0"
+    echo "link set br0 up"
+    for ((i = 1; i <= n; i++)); do echo "link set p$i master br0"; echo "link set p$i up"; done
+  } | ns_batch dir
   nsx dir sysctl -qw net.ipv4.ip_forward=1 >/dev/null
   for ((i = 1; i <= n; i++)); do
-    ns_create "web$i"
-    ns_link "web$i" eth0 "203.0.113.1$i/24" dir "p$i" ""
-    nsx dir ip link set "p$i" master br0
-    nsx "web$i" ip route add default via 203.0.113.1
+    printf '%s\n' "addr add 203.0.113.1$i/24 dev eth0" "link set eth0 up" "route add default via 203.0.113.1" |
+      ns_batch "web$i"
     web_serve "web$i" 8080 "web$i"
   done
   IPVSD_NS=dir
+  local check="true"
   for ((i = 1; i <= n; i++)); do
-    wait_for "nsx dir curl -s -m 1 http://203.0.113.1$i:8080/ | grep -qx web$i" 10 ||
-      fail "backend web$i (203.0.113.1$i:8080) does not answer from the director"
+    check+=" && [[ \$(curl -s -m 1 http://203.0.113.1$i:8080/) == web$i ]]"
   done
+  wait_for "nsx dir bash -c '$check'" 10 ||
+    fail "the backends (203.0.113.11-1$n:8080) do not all answer from the director"
 }
 
 # web_serve NS PORT TEXT: busybox httpd in hk-NS answering TEXT on PORT.
@@ -248,6 +246,31 @@ def rs(name, address):
 v = eval(sys.argv[1])
 print(v if isinstance(v, str) else json.dumps(v))
 ' "$1" "$json" || fail "ipvs_json $1: failed on $json"
+}
+# ipvs_assert WHAT EXPR...: each Python EXPR (as for ipvs_json) of one
+# `hactl --json ipvs` must be true; else fail with those that are not.
+ipvs_assert() {
+  local what=$1 json out
+  shift
+  json=$(hactl --json ipvs) || fail "hactl --json ipvs failed"
+  out=$("$PYTHON" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+def vs(name):
+    return next(v for v in d["virtual_servers"] if v["name"] == name)
+def rs(name, address):
+    return next(r for r in vs(name)["real_servers"] if r["address"] == address)
+for e in sys.argv[2:]:
+    try:
+        ok = eval(e)
+    except Exception as x:
+        ok = False
+        e += " (%r)" % x
+    if not ok:
+        print("not true: " + e)
+' "$json" "$@") || fail "$what: python failed"
+  [[ -z $out ]] || fail "$what: hactl --json ipvs: $out; document: $json"
+  ok "$what"
 }
 # ipvs_json_is EXPR VALUE: a condition for wait_for.
 ipvs_json_is() { [[ $(ipvs_json "$1" 2>/dev/null) == "$2" ]]; }

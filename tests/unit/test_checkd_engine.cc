@@ -255,3 +255,28 @@ Test(checkd_dns, replies_judged) {
     checkd::dns_judge_reply(header(8, 0x8180, 1, 1) + question + answer, 7, ignore);
     cr_expect(ignore, "a reply with another id is not ours");
 }
+
+Test(checkd_scheduler, tick_coalesces_wakeups_but_lateness_is_against_the_true_deadline) {
+    FakeClock clock;
+    EventLoop loop(clock);
+    std::vector<Duration> lateness;
+    checkd::Scheduler scheduler(loop, [&](std::uint32_t id, Duration late) {
+        lateness.push_back(late);
+        scheduler.finished(id);
+    }, 2ms);
+    // Ten probes due at 0, 1, ..., 9 ms; over the first 9 ms, nine runs on
+    // five wake-ups (0, 2, 4, 6, 8 ms), not nine.
+    std::vector<checkd::Scheduler::Entry> entries;
+    for (std::uint32_t id = 1; id <= 10; ++id) entries.push_back({id, 10ms, 10ms});
+    clock.set(TimePoint{std::chrono::seconds(1000)});  // on the 2 ms grid
+    scheduler.assign(entries);
+    std::size_t wakeups = 0;
+    for (int ms = 0; ms < 9; ++ms) {
+        if (loop.run_due_timers() > 0) ++wakeups;
+        clock.advance(1ms);
+    }
+    cr_expect_eq(lateness.size(), 9u);
+    cr_expect_eq(wakeups, 5u, "one wake-up per 2 ms tick");
+    for (Duration late : lateness) cr_expect(late >= 0ms && late < 2ms, "lateness below one tick");
+    cr_expect(lateness[1] == 1ms, "the second probe, due at 1 ms, ran at 2 ms");
+}

@@ -50,7 +50,7 @@ Test(daemon_configs, shipped_examples_load) {
     cr_expect_not(vrrp.instances[0].preempt);
     cr_expect_eq(vrrp.global.peer_stale_timeout.count(), 30000);
     const auto ipvs = ipvsd::load_ipvsd_config("conf/ipvsd.conf", disk);
-    cr_assert_eq(ipvs.virtual_servers.size(), 1u);
+    cr_assert_eq(ipvs.virtual_servers.size(), 5u);
     cr_expect_str_eq(ipvs.virtual_servers[0].scheduler.c_str(), "wrr");
     cr_assert_eq(ipvs.virtual_servers[0].real_servers.size(), 2u);
     cr_expect_eq(ipvs.virtual_servers[0].real_servers[0].weight, 3);

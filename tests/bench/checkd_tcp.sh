@@ -1,0 +1,108 @@
+#!/bin/bash
+# checkd benchmark (issue 4; DESIGN.md §6): 10,000 TCP checks at delay_loop 1
+# against 10,000 targets (250 addresses of 203.0.113.0/24 x 40 ports) served
+# by one responder, all inside one network namespace, for 60 s. Prints
+# checks per second, CPU seconds per 10,000 checks and CPU as a share of one
+# core (every checkd process: supervisor, launcher, workers), the RSS of
+# every checkd process, and p50/p99 lateness of each check's start against
+# its schedule (checkd's own histogram). Figures, not a pass/fail test.
+#
+#   tests/bench/checkd_tcp.sh [BINDIR]     (as root; BINDIR default build/bin)
+#   BENCH_SECONDS=60 BENCH_ADDRESSES=250 BENCH_PORTS=40 BENCH_WORKERS=0 (one per CPU)
+set -euo pipefail
+export HK_BIN=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
+. "$(dirname "$0")/../netns/lib.sh"
+
+seconds=${BENCH_SECONDS:-60}
+addresses=${BENCH_ADDRESSES:-250}
+ports=${BENCH_PORTS:-40}
+workers=${BENCH_WORKERS:-0}
+targets=$((addresses * ports))
+sock=$HK_TMP/sock
+
+hk_ns_create bench
+ns=$(hk_ns bench)
+# Every address of 203.0.113.0/24 is local here (AnyIP): one listener per port serves them all.
+ip -n "$ns" route add local 203.0.113.0/24 dev lo
+hk_ns_exec bench sysctl -q -w net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=8192
+
+cat >"$HK_TMP/responder.py" <<'PY'
+import select, socket, sys
+first, count = int(sys.argv[1]), int(sys.argv[2])
+listeners = {}
+poll = select.epoll()
+for port in range(first, first + count):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(4096)
+    s.setblocking(False)
+    listeners[s.fileno()] = s
+    poll.register(s.fileno(), select.EPOLLIN)
+while True:
+    for fd, _ in poll.poll():
+        s = listeners[fd]
+        for _ in range(256):
+            try:
+                c, _ = s.accept()
+            except (BlockingIOError, ConnectionAbortedError):
+                break
+            c.close()
+PY
+hk_bg bench "$HK_PYTHON" "$HK_TMP/responder.py" 10001 "$ports"
+hk_wait_for "hk_ns_exec bench bash -c 'exec 3<>/dev/tcp/203.0.113.1/10001'" 5 || hk_fail "the responder did not start"
+
+{
+  echo "network_workers $workers"
+  for ((a = 1; a <= addresses; a++)); do
+    for ((p = 10001; p < 10001 + ports; p++)); do
+      echo "check t${a}_$p { address 203.0.113.$a $p  delay_loop 1  TCP_CHECK { retry 0  connect_timeout 1 } }"
+    done
+  done
+} | hk_write_config "$HK_TMP/checkd.conf"
+hk_start_daemon bench checkd -f "$HK_TMP/checkd.conf" --socket-dir "$sock" --user nobody
+supervisor=$HK_LAST_PID
+hk_wait_for "hk_status_is '$sock' checkd 'x[\"config_summary\"][\"checks_known\"]' $targets" 20 ||
+  hk_fail "not every check decided within 20 s: $(hk_status_field "$sock" checkd 'x["config_summary"]')"
+
+tree() { # the supervisor and all its descendants
+  local p=$1 c
+  echo "$p"
+  for c in $(ps -o pid= --ppid "$p"); do tree "$c"; done
+}
+ticks() { # total utime+stime of the tree, in clock ticks
+  local p total=0
+  for p in $(tree "$supervisor"); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+summary() { hk_status_field "$sock" checkd "x[\"config_summary\"][\"$1\"]"; }
+
+sleep 2  # past the first, spread runs
+runs0=$(summary runs) ticks0=$(ticks) t0=$EPOCHREALTIME
+sleep "$seconds"
+runs1=$(summary runs) ticks1=$(ticks) t1=$EPOCHREALTIME
+
+hz=$(getconf CLK_TCK)
+"$HK_PYTHON" - "$runs0" "$runs1" "$ticks0" "$ticks1" "$t0" "$t1" "$hz" "$targets" <<'PY'
+import sys
+runs0, runs1, ticks0, ticks1 = map(int, sys.argv[1:5])
+t0, t1, hz, targets = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+elapsed = t1 - t0
+runs = runs1 - runs0
+cpu = (ticks1 - ticks0) / hz
+print("checkd TCP benchmark: %d targets, delay_loop 1, %.1f s measured" % (targets, elapsed))
+print("  checks run:              %d (%.0f per second)" % (runs, runs / elapsed))
+print("  CPU, all checkd processes: %.2f s, %.1f%% of one core" % (cpu, 100 * cpu / elapsed))
+print("  CPU per 10,000 checks:   %.3f s" % (cpu * 10000 / runs if runs else float("nan")))
+PY
+echo "  lateness since start:    p50 $(summary lateness_p50_ms) ms, p99 $(summary lateness_p99_ms) ms"
+echo "  checks DOWN at the end:  $(summary checks_down) of $targets; workers: $(summary workers)"
+echo "  load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+echo "  per process (CPU over the whole run, start-up included; RSS):"
+for p in $(tree "$supervisor"); do
+  printf '    %-16s pid %-7s CPU %6.2f s (user %5.2f, kernel %5.2f)  RSS %s kB\n' "$(cat "/proc/$p/comm")" "$p" \
+    $(awk -v hz="$hz" '{ print ($14 + $15) / hz, $14 / hz, $15 / hz }' "/proc/$p/stat") \
+    "$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status")"
+done

@@ -1,0 +1,161 @@
+// The supervisor's table of checks, pure: identical checkers become one
+// probe feeding several checks; results drive rise/fall per check with a
+// growing seq; snapshots leave UNKNOWN checks out; a reload keeps the state
+// of unchanged checks; hactl's reply stays within its budget, DOWN first.
+// And the lateness histogram's quantiles.
+#include <criterion/criterion.h>
+
+#include <string>
+
+#include "checkd/check_table.h"
+#include "checkd/lateness.h"
+
+using namespace hakeep;
+using checkd::CheckTable;
+using checkd::Health;
+
+namespace {
+
+class Files final : public config::FileSource {
+public:
+    explicit Files(std::string text) : text_(std::move(text)) {}
+    std::optional<std::string> read(const std::string&) override { return text_; }
+    std::vector<std::string> expand(const std::string&) override { return {}; }
+
+private:
+    std::string text_;
+};
+
+checkd::CheckdConfig load(const std::string& text) {
+    Files files(text);
+    return checkd::load_checkd_config("/c.conf", files);
+}
+
+const char* two_same = R"(
+check a { address 192.0.2.1 80  delay_loop 1  rise 2  TCP_CHECK { } }
+check b { address 192.0.2.1 80  delay_loop 1  TCP_CHECK { } }
+check c { address 192.0.2.2 80  delay_loop 1  TCP_CHECK { } }
+vrrp_script s { script /bin/true  weight -10 }
+)";
+
+proto::ProbeResult result(std::uint32_t id, bool ok, const char* reason = "") {
+    proto::ProbeResult r;
+    r.set_id(id);
+    r.set_ok(ok);
+    r.set_reason(reason);
+    r.set_latency_us(1500);
+    return r;
+}
+
+std::uint32_t probe_of(const CheckTable& table, std::size_t check) { return table.checks()[check].probes[0]; }
+
+}  // namespace
+
+Test(checkd_table, identical_checkers_share_one_probe) {
+    CheckTable table;
+    table.load(load(two_same), "nobody");
+    cr_assert_eq(table.checks().size(), 4u);
+    cr_expect_eq(table.probes().size(), 3u, "a and b share a probe");
+    cr_expect_eq(probe_of(table, 0), probe_of(table, 1));
+    cr_expect_neq(probe_of(table, 0), probe_of(table, 2));
+    const checkd::Probe& script = table.probes().at(probe_of(table, 3));
+    cr_expect(script.local);
+    cr_expect_str_eq(script.account.c_str(), "nobody", "scripts run as the default account");
+    cr_expect_eq(table.probes().at(probe_of(table, 0)).feeds.size(), 2u);
+}
+
+Test(checkd_table, results_feed_every_check_of_a_probe_with_its_own_rise) {
+    CheckTable table;
+    table.load(load(two_same), "nobody");
+    const std::uint32_t shared = probe_of(table, 0);
+    auto changes = table.record(result(shared, true), 1000);
+    cr_assert_eq(changes.size(), 1u, "b (rise 1) is UP, a (rise 2) not yet");
+    cr_expect_eq(changes[0].check, 1u);
+    cr_expect(changes[0].before == Health::unknown);
+    changes = table.record(result(shared, true), 2000);
+    cr_assert_eq(changes.size(), 1u);
+    cr_expect_eq(changes[0].check, 0u);
+    cr_expect_eq(table.checks()[0].seq, 1u);
+    cr_expect_eq(table.checks()[0].runs, 2u);
+    cr_expect_eq(table.checks()[0].since_unix_ms, 2000);
+    changes = table.record(result(shared, false, "connect: refused"), 3000);
+    cr_expect_eq(changes.size(), 2u);
+    const proto::CheckEvent event = table.event(1);
+    cr_expect_str_eq(event.name().c_str(), "b");
+    cr_expect_not(event.up());
+    cr_expect_eq(event.seq(), 2u, "b changed twice");
+    cr_expect_str_eq(event.reason().c_str(), "connect: refused");
+    cr_expect(table.record(result(9999, true), 4000).empty(), "a probe of an older configuration");
+}
+
+Test(checkd_table, snapshot_leaves_unknown_checks_out) {
+    CheckTable table;
+    table.load(load(two_same), "nobody");
+    cr_expect_eq(table.snapshot(7).checks_size(), 0, "nothing decided yet");
+    table.record(result(probe_of(table, 2), false, "connect: timeout"), 1000);
+    table.record(result(probe_of(table, 3), true), 1000);
+    const proto::CheckSnapshot snapshot = table.snapshot(7);
+    cr_expect_eq(snapshot.generation(), 7u);
+    cr_assert_eq(snapshot.checks_size(), 2);
+    cr_expect_str_eq(snapshot.checks(0).name().c_str(), "c");
+    cr_expect_not(snapshot.checks(0).up());
+    cr_expect_str_eq(snapshot.checks(1).name().c_str(), "s");
+    cr_expect_eq(snapshot.checks(1).weight(), -10, "a vrrp_script's weight, for vrrpd");
+    cr_expect_not(snapshot.checks(1).dynamic_weight());
+    cr_expect_eq(table.known(), 2u);
+}
+
+Test(checkd_table, reload_keeps_unchanged_checks_and_probe_ids) {
+    CheckTable table;
+    table.load(load(two_same), "nobody");
+    const std::uint32_t c_probe = probe_of(table, 2);
+    table.record(result(c_probe, true), 1000);
+    table.record(result(probe_of(table, 1), true), 1000);
+    // c unchanged; b's rise changed; a removed.
+    table.load(load(R"(
+check b { address 192.0.2.1 80  delay_loop 1  rise 3  TCP_CHECK { } }
+check c { address 192.0.2.2 80  delay_loop 1  TCP_CHECK { } }
+)"), "nobody");
+    cr_assert_eq(table.checks().size(), 2u);
+    cr_expect(table.checks()[1].health.state() == Health::up, "c kept its state");
+    cr_expect_eq(table.checks()[1].since_unix_ms, 1000);
+    cr_expect_eq(probe_of(table, 1), c_probe, "c's probe kept its id");
+    cr_expect(table.checks()[0].health.state() == Health::unknown, "b changed: it starts afresh");
+}
+
+Test(checkd_table, hactl_reply_within_budget_down_first) {
+    std::string text;
+    for (int i = 0; i < 400; ++i)
+        text += "check web" + std::to_string(i) + " { address 192.0.2." + std::to_string(i % 250 + 1) + " " +
+                std::to_string(1000 + i) + "  TCP_CHECK { } }\n";
+    CheckTable table;
+    table.load(load(text), "nobody");
+    table.record(result(probe_of(table, 399), false, "connect: refused"), 1000);
+    proto::ChecksReply reply;
+    table.fill_reply(reply, 2000);
+    cr_assert_gt(reply.checks_size(), 0);
+    cr_expect_lt(reply.checks_size(), 400);
+    cr_expect_leq(reply.ByteSizeLong(), 2000u);
+    cr_expect_str_eq(reply.checks(0).name().c_str(), "web399", "the DOWN check comes first");
+    cr_expect_str_eq(reply.checks(0).state().c_str(), "DOWN");
+    proto::ChecksReply whole;
+    table.fill_reply(whole, 1 << 20);
+    cr_expect_eq(whole.checks_size(), 400);
+    cr_expect_str_eq(whole.checks(1).type().c_str(), "TCP_CHECK");
+    cr_expect_str_eq(whole.checks(1).target().c_str(), "192.0.2.1:1000");
+}
+
+Test(checkd_lateness, quantiles_within_a_bucket) {
+    checkd::LatenessHistogram histogram;
+    cr_expect_eq(histogram.quantile_us(0.99), 0u);
+    for (int i = 0; i < 990; ++i) histogram.add(100);
+    for (int i = 0; i < 10; ++i) histogram.add(50000);
+    const auto p50 = histogram.quantile_us(0.5);
+    const auto p99 = histogram.quantile_us(0.99);
+    const auto p999 = histogram.quantile_us(0.999);
+    cr_expect(p50 >= 100 && p50 < 120, "p50 %lu", static_cast<unsigned long>(p50));
+    cr_expect(p99 >= 100 && p99 < 120, "p99 %lu", static_cast<unsigned long>(p99));
+    cr_expect(p999 >= 50000 && p999 < 60000, "p99.9 %lu", static_cast<unsigned long>(p999));
+    histogram.add(0xffffffffu);
+    cr_expect_eq(histogram.count(), 1001u);
+}
