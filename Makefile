@@ -185,4 +185,4 @@ install: all
 clean:
 	rm -rf build build-asan
 
--include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build-asan -type f -name '*.d' 2>/dev/null)

@@ -59,8 +59,10 @@ public:
     const DesiredState& desired() const { return desired_; }
     bool kernel_available() const { return kernel_ != nullptr; }
 
-private:
+    // Creates the kernel interface; without IPVS, says so once and keeps none.
     void connect_kernel();
+
+private:
     void resync();
     void schedule_resync(Duration after);
     void reconcile_soon();

@@ -63,7 +63,7 @@ struct Harness {
 
 Test(ipvsd, kernel_missing_is_retried_not_fatal) {
     Harness lab(config_text, 2);
-    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    lab.daemon.connect_kernel();
     cr_expect_not(lab.daemon.kernel_available());
     proto::IpvsReply reply = lab.daemon.ipvs_reply();
     cr_expect_not(reply.kernel_available());
@@ -83,7 +83,7 @@ Test(ipvsd, kernel_missing_is_retried_not_fatal) {
 
 Test(ipvsd, drain_and_undrain_report_and_apply) {
     Harness lab(config_text);
-    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    lab.daemon.connect_kernel();
     lab.daemon.reconcile_now();
     cr_assert_eq(lab.service().destinations.size(), 2u);
     proto::CommandReply reply = lab.daemon.drain("192.0.2.100:80", "203.0.113.12:8080", true);
@@ -105,7 +105,7 @@ Test(ipvsd, drain_and_undrain_report_and_apply) {
 
 Test(ipvsd, check_down_removes_and_counts_operations) {
     Harness lab(config_text);
-    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    lab.daemon.connect_kernel();
     lab.daemon.reconcile_now();
     const std::uint64_t before = lab.daemon.counters().operations_applied;
     lab.event("web1", false, 1);
@@ -124,7 +124,7 @@ Test(ipvsd, check_down_removes_and_counts_operations) {
 
 Test(ipvsd, reload_releases_removed_services_only) {
     Harness lab(config_text);
-    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    lab.daemon.connect_kernel();
     lab.daemon.reconcile_now();
     ServiceKey foreign;
     foreign.address = *Address::parse("198.51.100.7");
@@ -160,7 +160,7 @@ Test(ipvsd, sync_daemon_follows_vrrp_state) {
 
 Test(ipvsd, vrrp_master_switches_sync_daemon_in_kernel) {
     Harness lab(config_text);
-    lab.daemon.open_privileged(*static_cast<DaemonContext*>(nullptr));
+    lab.daemon.connect_kernel();
     lab.kernel->sync_daemons.push_back(SyncDaemon{SyncDaemon::Role::backup, "eth0", 7});
     proto::VrrpEvent event;
     event.set_instance("VI_1");
@@ -172,6 +172,41 @@ Test(ipvsd, vrrp_master_switches_sync_daemon_in_kernel) {
     event.set_state(proto::VRRP_STATE_BACKUP);
     lab.daemon.vrrp_state(event);
     cr_expect(lab.kernel->sync_daemons[0].role == SyncDaemon::Role::master, "other instance: ignored");
+}
+
+Test(ipvsd, restart_keeps_the_master_sync_daemon) {
+    // Restarted while its VRRP instance is MASTER: the kernel's master sync
+    // daemon stays master until vrrpd says otherwise; a restart writes nothing.
+    Harness lab(config_text);
+    lab.daemon.connect_kernel();
+    lab.kernel->sync_daemons.push_back(SyncDaemon{SyncDaemon::Role::master, "eth0", 7});
+    lab.kernel->timeouts = Timeouts{900, 120, 30};
+    lab.daemon.begin();
+    cr_assert_eq(lab.kernel->sync_daemons.size(), 1u);
+    cr_expect(lab.kernel->sync_daemons[0].role == SyncDaemon::Role::master);
+    for (const Operation& operation : lab.kernel->log)
+        cr_expect(operation.kind != Operation::Kind::stop_sync_daemon &&
+                      operation.kind != Operation::Kind::start_sync_daemon &&
+                      operation.kind != Operation::Kind::set_timeouts,
+                  "restart wrote %s", operation.to_string().c_str());
+    proto::VrrpEvent event;
+    event.set_instance("VI_1");
+    event.set_state(proto::VRRP_STATE_BACKUP);
+    lab.daemon.vrrp_state(event);
+    cr_assert_eq(lab.kernel->sync_daemons.size(), 1u);
+    cr_expect(lab.kernel->sync_daemons[0].role == SyncDaemon::Role::backup, "vrrpd has the last word");
+}
+
+Test(ipvsd, timeouts_and_sync_daemon_operations_are_counted) {
+    Harness lab(config_text);
+    lab.daemon.connect_kernel();
+    lab.daemon.begin();  // 3 table operations, the timeouts, a backup sync daemon
+    cr_expect_eq(lab.daemon.counters().operations_applied, 5u);
+    proto::VrrpEvent event;
+    event.set_instance("VI_1");
+    event.set_state(proto::VRRP_STATE_MASTER);
+    lab.daemon.vrrp_state(event);  // stop backup, start master
+    cr_expect_eq(lab.daemon.counters().operations_applied, 7u);
 }
 
 Test(ipvsd, timeouts_set_only_when_they_differ) {
