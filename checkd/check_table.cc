@@ -13,11 +13,12 @@ bool is_local(const std::string& type) {
 }
 
 // A check keeps its state over a reload only if nothing that decides it changed.
-std::string identity(const CheckConfig& check) {
+std::size_t identity(const CheckConfig& check) {
     std::string key = check.name + '\0' + std::to_string(check.rise) + '/' + std::to_string(check.fall) +
                       (check.init_fail ? "i" : "") + '\0' + std::to_string(check.delay_loop_ms);
-    for (const CheckerConfig& checker : check.checkers) key += '\0' + checker.spec.SerializeAsString();
-    return key;
+    for (const CheckerConfig& checker : check.checkers)
+        key += '\0' + checker.spec.SerializeAsString() + '\0' + std::to_string(checker.warmup_ms.value_or(-1));
+    return std::hash<std::string>{}(key);
 }
 
 }  // namespace
@@ -36,19 +37,20 @@ std::string check_target_text(const CheckConfig& check) {
     return target_text(spec.address(), spec.port());
 }
 
-void CheckTable::load(const CheckdConfig& config, const std::string& default_account) {
-    std::map<std::string, CheckRecord> previous;
-    for (CheckRecord& record : checks_) previous.emplace(identity(record.config), std::move(record));
+void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string& default_account) {
+    std::map<std::pair<std::string, std::size_t>, CheckRecord> previous;
+    for (CheckRecord& record : checks_) previous.emplace(std::pair{record.name, record.identity}, std::move(record));
     checks_.clear();
     probes_.clear();
-    for (const CheckConfig& check : config.checks) {
-        auto kept = previous.find(identity(check));
+    for (const CheckConfig& check : checks) {
+        const std::size_t id = identity(check);
+        auto kept = previous.find(std::pair{check.name, id});
         if (kept != previous.end()) {
             checks_.push_back(std::move(kept->second));
-            checks_.back().config = check;
             checks_.back().probes.clear();
         } else {
-            checks_.push_back(CheckRecord{check,
+            checks_.push_back(CheckRecord{check.name, check_type_text(check), check_target_text(check),
+                                          check.script_weight, id,
                                           CheckHealth(check.checkers.size(), check.rise, check.fall, check.init_fail),
                                           {}, 0, 0, 0, 0});
         }
@@ -108,7 +110,7 @@ std::vector<CheckTable::Change> CheckTable::record(const proto::ProbeResult& res
 proto::CheckEvent CheckTable::event(std::size_t check) const {
     const CheckRecord& record = checks_[check];
     proto::CheckEvent event;
-    event.set_name(record.config.name);
+    event.set_name(record.name);
     event.set_up(record.health.state() == Health::up);
     event.set_seq(record.seq);
     event.set_reason(record.health.reason());
@@ -116,7 +118,7 @@ proto::CheckEvent CheckTable::event(std::size_t check) const {
         event.set_weight(record.health.weight());
         event.set_dynamic_weight(true);
     } else {
-        event.set_weight(record.config.script_weight);  // vrrp_script's weight, for vrrpd
+        event.set_weight(record.script_weight);  // vrrp_script's weight, for vrrpd
     }
     return event;
 }
@@ -147,15 +149,15 @@ void CheckTable::fill_reply(proto::ChecksReply& reply, std::size_t budget) const
     for (const CheckRecord* entry : order) {
         const CheckRecord& record = *entry;
         proto::CheckDetail detail;
-        detail.set_name(record.config.name);
-        detail.set_type(check_type_text(record.config));
-        detail.set_target(check_target_text(record.config));
+        detail.set_name(record.name);
+        detail.set_type(record.type);
+        detail.set_target(record.target);
         detail.set_state(health_name(record.health.state()));
         detail.set_since_unix_ms(static_cast<std::uint64_t>(record.since_unix_ms));
         detail.set_consecutive_failures(record.health.consecutive_failures());
         detail.set_last_reason(record.health.last_failure());
         detail.set_latency_us(record.latency_us);
-        detail.set_weight(record.health.has_weight() ? record.health.weight() : record.config.script_weight);
+        detail.set_weight(record.health.has_weight() ? record.health.weight() : record.script_weight);
         detail.set_runs(record.runs);
         used += detail.ByteSizeLong() + 4;  // field tag and length
         if (used > budget) {

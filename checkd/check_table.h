@@ -24,7 +24,11 @@ struct Probe {
 };
 
 struct CheckRecord {
-    CheckConfig config;
+    std::string name;
+    std::string type;    // for hactl: "TCP_CHECK", "HTTP_GET+MISC_CHECK"
+    std::string target;  // for hactl: "203.0.113.1:80", a script path
+    int script_weight = 0;
+    std::size_t identity = 0;  // hash of what decides the check (reloads keep equal ones)
     CheckHealth health;
     std::vector<std::uint32_t> probes;  // per checker
     std::uint64_t seq = 0;
@@ -39,7 +43,7 @@ public:
     // its name, checkers, rise, fall and init_fail are unchanged; probes keep
     // their ids while their spec is unchanged. `default_account` is the
     // account of scripts that name none.
-    void load(const CheckdConfig& config, const std::string& default_account);
+    void load(const std::vector<CheckConfig>& checks, const std::string& default_account);
 
     const std::map<std::uint32_t, Probe>& probes() const { return probes_; }
     const std::vector<CheckRecord>& checks() const { return checks_; }

@@ -150,7 +150,12 @@ void Checkd::config_reloaded(DaemonContext&) {
 }
 
 void Checkd::apply_config() {
-    table_.load(config_, script_account());
+    table_.load(config_.checks, script_account());
+    // The table holds what it needs; the parsed checks are not kept twice.
+    check_count_ = config_.checks.size();
+    script_count_ = 0;
+    for (const CheckConfig& check : config_.checks) script_count_ += check.is_vrrp_script ? 1 : 0;
+    config_.checks = {};
     const std::vector<std::uint32_t> unplaced = pool_->assign(table_.probes());
     std::vector<proto::ProbeSpec> failing;
     for (std::uint32_t id : unplaced) failing.push_back(table_.probes().at(id).spec);
@@ -165,11 +170,11 @@ void Checkd::on_result(const proto::ProbeResult& result) {
         const CheckRecord& record = table_.checks()[change.check];
         const Health now = record.health.state();
         if (now != change.before)
-            HK_LOG_NOTICE("check %s: %s -> %s%s%s%s", record.config.name.c_str(), health_name(change.before),
+            HK_LOG_NOTICE("check %s: %s -> %s%s%s%s", record.name.c_str(), health_name(change.before),
                           health_name(now), record.health.reason().empty() ? "" : " (",
                           record.health.reason().c_str(), record.health.reason().empty() ? "" : ")");
         else
-            HK_LOG_INFO("check %s: weight %d", record.config.name.c_str(), record.health.weight());
+            HK_LOG_INFO("check %s: weight %d", record.name.c_str(), record.health.weight());
         proto::Envelope envelope;
         *envelope.mutable_check_event() = table_.event(change.check);
         broadcast(envelope);
@@ -196,11 +201,9 @@ proto::Envelope Checkd::snapshot() const {
 }
 
 void Checkd::fill_status(proto::StatusReply& reply) const {
-    std::size_t scripts = 0;
-    for (const CheckConfig& check : config_.checks) scripts += check.is_vrrp_script ? 1 : 0;
     auto& summary = *reply.mutable_config_summary();
-    summary["checks"] = std::to_string(config_.checks.size() - scripts);
-    summary["vrrp_scripts"] = std::to_string(scripts);
+    summary["checks"] = std::to_string(check_count_ - script_count_);
+    summary["vrrp_scripts"] = std::to_string(script_count_);
     summary["probes"] = std::to_string(table_.probes().size());
     summary["workers"] = std::to_string(pool_ ? pool_->running() : 0);
     // Runtime figures for benchmarks and dashboards: runs since start, and

@@ -41,8 +41,10 @@ private:
     void schedule_snapshot();
     std::string script_account() const;
 
-    CheckdConfig config_;
+    CheckdConfig config_;  // its checks move into table_ once applied
     CheckTable table_;
+    std::size_t check_count_ = 0;
+    std::size_t script_count_ = 0;
     std::string daemon_account_;
     std::uint64_t generation_ = 0;
     DaemonContext* context_ = nullptr;

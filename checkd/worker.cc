@@ -1,5 +1,6 @@
 #include "checkd/worker.h"
 
+#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -62,7 +63,8 @@ private:
         pending_.insert(pending_.end(), part.probes().begin(), part.probes().end());
         if (!part.last()) return false;
         assign_(pending_);
-        pending_.clear();
+        pending_ = {};
+        malloc_trim(0);  // the assignment's parts are gone
         return true;
     }
 

@@ -223,6 +223,16 @@ void Instance::count_drop(DropReason reason) {
     ++machine_.counters().drops[static_cast<std::size_t>(reason)];
 }
 
+bool Instance::ttl_allowed(const Address& source, std::optional<int> ttl) const {
+    for (const UnicastPeer& peer : config_.unicast_peer_ttl) {
+        if (peer.address != source) continue;
+        if (!peer.min_ttl && !peer.max_ttl) return true;
+        if (!ttl) return false;
+        return (!peer.min_ttl || *ttl >= *peer.min_ttl) && (!peer.max_ttl || *ttl <= *peer.max_ttl);
+    }
+    return true;
+}
+
 void Instance::receive(const Received& received) {
     if (auto reason = check_advert(received.advert, expectation())) {
         count_drop(*reason);

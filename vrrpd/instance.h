@@ -61,6 +61,8 @@ public:
     std::optional<std::string> own_fault(bool include_group = true) const;
 
     void receive(const Received& received);
+    // unicast_peer SOURCE min_ttl / max_ttl: false if the TTL is out of bounds (or unknown).
+    bool ttl_allowed(const Address& source, std::optional<int> ttl) const;
     void count_drop(DropReason reason);
     void resign(const std::string& reason) { machine_.resign(reason); }
     void stop(const std::string& reason) { machine_.stop(reason); }

@@ -39,7 +39,7 @@ struct Advert {
 // Why a received packet was dropped; each is counted per instance (or per
 // daemon when no instance claims the VRID) and shown by hactl vrrp.
 enum class DropReason : std::uint8_t {
-    ttl,           // TTL / hop limit not 255 (multicast)
+    ttl,           // TTL / hop limit not 255 (multicast), or outside a unicast_peer's min_ttl..max_ttl
     too_short,     // shorter than a VRRP header, or an IP header that lies
     length,        // length disagrees with the address count (+ v2 auth data)
     version,       // not 2 or 3, or not the instance's version

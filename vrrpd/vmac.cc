@@ -89,7 +89,9 @@ void Vmacs::clear_all_rp_filter() {
             netlink_.change_link(index, {{IPV4_DEVCONF_RP_FILTER, static_cast<std::uint32_t>(all)}}, false, false);
     }
     if (lseek(fd, 0, SEEK_SET) != 0 || write(fd, "0\n", 2) != 2)
-        HK_LOG_WARNING("cannot clear net.ipv4.conf.all.rp_filter: %s", std::strerror(errno));
+        HK_LOG_WARNING("cannot clear net.ipv4.conf.all.rp_filter (%ld): %s; VMACs need it 0 "
+                       "(set it with sysctl, e.g. from a sysctl.d file)",
+                       all, std::strerror(errno));
     else
         HK_LOG_NOTICE("net.ipv4.conf.all.rp_filter %ld -> 0 for the VMACs (other interfaces keep %ld)", all, all);
 }

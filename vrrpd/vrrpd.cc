@@ -65,6 +65,9 @@ void Vrrpd::open_privileged(DaemonContext& context) {
     // /proc/sys file vrrpd writes, opened now so that the sandbox allows no
     // file writes at all.
     UniqueFd all_rp_filter(open("/proc/sys/net/ipv4/conf/all/rp_filter", O_RDWR | O_CLOEXEC));
+    // A read-only /proc/sys (systemd's ProtectKernelTunables): still read it,
+    // so that a VMAC that needs it lowered says so.
+    if (!all_rp_filter) all_rp_filter.reset(open("/proc/sys/net/ipv4/conf/all/rp_filter", O_RDONLY | O_CLOEXEC));
     vmacs_ = std::make_unique<Vmacs>(*netlink_, std::move(all_rp_filter));
     io_ = std::make_unique<Io>(Io{context.loop, *netlink_, socket4_.get(), socket6_.get(), packet_.get(), vmacs_.get()});
 }
@@ -248,6 +251,11 @@ void Vrrpd::on_readable(VrrpSocket& socket) {
             continue;
         }
         if (instance->source_address() == received.source) continue;  // our own, looped back
+        // keepalived's unicast_peer { ADDRESS min_ttl N max_ttl N }: a TTL guard for unicast.
+        if (!multicast && !instance->ttl_allowed(received.source, datagram.ttl)) {
+            instance->count_drop(DropReason::ttl);
+            continue;
+        }
         instance->receive(received);
     }
 }

@@ -112,6 +112,20 @@ done
 hk_hactl --socket-dir "$CK_SOCK" checks
 hk_assert_contains "checkd restarted a crashed worker 3 time(s)" "$HK_OUT" "hactl checks"
 
+# ---- reload: web4 removed, web5 added; the others keep their state, no worker restarts.
+since_before=$(ck_json | hk_json '{c["name"]: c["since_unix_ms"] for c in d["checks"] if c["name"] != "web4"}')
+sed -i -e '/^check web4 /d' "$HK_TMP/checkd.conf"
+echo "check web5 { address $web 8080  delay_loop 0.2  TCP_CHECK { retry 0  bind_port 40555 } }" >>"$HK_TMP/checkd.conf"
+kill -HUP "$supervisor"
+ck_wait web5 'c["state"]' UP 5 "web5, added by the reload"
+hk_assert_eq '["chk_ok", "web1", "web2", "web3", "web5"]' "$(ck_json | hk_json 'sorted(c["name"] for c in d["checks"])')" \
+  "checks after the reload"
+hk_assert_eq "$since_before" "$(ck_json | hk_json '{c["name"]: c["since_unix_ms"] for c in d["checks"] if c["name"] != "web5"}')" \
+  "last change of the checks the reload kept"
+hk_wait_for "hk_status_is '$CK_SOCK' vrrpd 'x[\"config_summary\"][\"checks_known\"]' 5" 5 ||
+  hk_fail "vrrpd after the reload: $(hk_status_field "$CK_SOCK" vrrpd 'x["config_summary"]')"
+hk_assert_eq 3 "$(ck_json | hk_json 'd["worker_restarts"]')" "worker restarts after the reload"
+
 # ---- TERM stops the whole tree.
 hk_stop_daemon a checkd TERM
 hk_assert_eq 0 "$HK_RC" "checkd's exit status after TERM"

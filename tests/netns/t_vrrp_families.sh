@@ -5,13 +5,15 @@
 # hactl view says what it is. hactl resign: a priority-0 advert hands over to
 # the backup at once, the resigner is BACKUP, and (preempting) takes the VIP
 # back when its Master_Down timer is due; resigning a BACKUP is refused.
+# unicast_peer's min_ttl / max_ttl: adverts outside the bounds are dropped
+# (counted as "ttl") and so cannot hold the backup down; within them, they can.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$HK_NETNS_DIR/vrrp_lib.sh"
 
 hk_bridge_lab a b
 A=$(hk_ip4 a) B=$(hk_ip4 b)
-conf() { # HOST VARIANT PRIO
+conf() { # HOST VARIANT PRIO [PEER_OPTIONS]
   local self peer
   if [[ $1 == a ]]; then self=$A peer=$B; else self=$B peer=$A; fi
   {
@@ -21,7 +23,7 @@ conf() { # HOST VARIANT PRIO
       v3ipv6) echo "    version 3"; echo "    virtual_router_id 54"; echo "    advert_int 0.1"
           echo "    virtual_ipaddress {"; echo "        2001:db8::100/64"; echo "    }" ;;
       v3unicast) echo "    version 3"; echo "    virtual_router_id 55"; echo "    advert_int 0.1"
-          echo "    unicast_src_ip $self"; echo "    unicast_peer {"; echo "        $peer"; echo "    }"
+          echo "    unicast_src_ip $self"; echo "    unicast_peer {"; echo "        $peer ${4:-}"; echo "    }"
           echo "    virtual_ipaddress {"; echo "        192.0.2.100/24"; echo "    }" ;;
       v2) echo "    version 2"; echo "    virtual_router_id 56"; echo "    advert_int 1"
           echo "    virtual_ipaddress {"; echo "        192.0.2.100/24"; echo "    }" ;;
@@ -84,3 +86,19 @@ hk_assert_line 'VI_1: MASTER -> BACKUP \(resigned by hactl\)' "$(cat "$(hk_daemo
 hk_wait_for 'vr_is a VI_1 MASTER && vr_is b VI_1 BACKUP && vr_has a 192.0.2.100' 3 ||
   hk_fail "resign: a did not come back; a=$(vr_state a) b=$(vr_state b)"
 echo "ok: hactl resign"
+
+# ---- unicast_peer TTL bounds (the lab's adverts arrive with TTL 255)
+hk_stop_daemon a vrrpd
+hk_stop_daemon b vrrpd
+conf a v3unicast 110
+conf b v3unicast 100 "max_ttl 254"
+vr_start a
+vr_start b
+hk_wait_for 'vr_is a VI_1 MASTER && vr_is b VI_1 MASTER' 3 ||
+  hk_fail "max_ttl 254: b should drop a's adverts and be MASTER too; a=$(vr_state a) b=$(vr_state b)"
+hk_wait_for '(( $(vr_field b VI_1 "i[\"counters\"][\"drops\"][\"ttl\"]") > 0 ))' 2 || hk_fail "b counted no ttl drops"
+conf b v3unicast 100 "min_ttl 255 max_ttl 255"
+kill -HUP "$(hk_pid b vrrpd)"
+hk_wait_for 'vr_is a VI_1 MASTER && vr_is b VI_1 BACKUP' 3 ||
+  hk_fail "min_ttl 255: b should accept a's adverts; a=$(vr_state a) b=$(vr_state b)"
+echo "ok: unicast_peer min_ttl / max_ttl"

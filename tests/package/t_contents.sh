@@ -37,8 +37,10 @@ has -rw-r--r-- usr/share/selinux/packages/hakeep.pp
 # Everything is root's in the archive; postinst hands out the groups.
 owners=$(awk '{ print $2 }' "$HK_TMP/list" | sort -u)
 hk_assert_eq 0/0 "$owners" "owners in the archive"
-# No sysctl.d: VMAC sysctls are per interface (hakeep(7)).
-! grep -q 'sysctl\.d' "$HK_TMP/list" || hk_fail "the package ships a sysctl.d file"
+# No active sysctl.d: vrrpd makes the VMAC settings over rtnetlink; the
+# example for strict rp_filter hosts is documentation (hakeep(7)).
+! grep -q 'sysctl\.d' "$HK_TMP/list" || hk_fail "the package ships an active sysctl.d file"
+has -rw-r--r-- usr/share/doc/hakeep/examples/60-hakeep-vmac.conf
 
 dpkg-deb --ctrl-tarfile "$HK_DEB" | tar -xO ./conffiles >"$HK_TMP/conffiles"
 hk_assert_eq "/etc/hakeep/checkd.conf

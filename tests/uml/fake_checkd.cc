@@ -111,6 +111,12 @@ private:
         const ssize_t size = recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC);
         if (size < 0) {
             if (errno == EAGAIN || errno == EINTR) return;
+            // The peer closed with our later datagrams unread: the error comes
+            // first (and is cleared), then what it sent before closing, then 0.
+            if (errno == ECONNRESET && !reset_) {
+                reset_ = true;
+                return;
+            }
             std::printf("recv: %s\n", std::strerror(errno));
             closed_ = true;
             return;
@@ -140,6 +146,7 @@ private:
 
     int fd_;
     bool closed_ = false;
+    bool reset_ = false;
 };
 
 bool parse_state(const std::string& word) {

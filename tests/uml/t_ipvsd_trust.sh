@@ -4,7 +4,8 @@
 # checkd's uid naming an unknown check is refused and counted
 # (check_events_refused), malformed, truncated, oversized and empty
 # envelopes are refused (ErrorReply, connection closed); none of it changes
-# the kernel table, and ipvsd keeps running and still obeys the real checkd.
+# the kernel table, and ipvsd keeps running and still obeys the real checkd
+# (events in seq order, dynamic weights).
 # checkd's uid may not drain or reload either.
 # uml-run: --timeout 90
 set -euo pipefail
@@ -119,5 +120,13 @@ out=$(printf 'event web1 up 2\nstatus\n' | fake_checkd)
 printf 'event web1 up 4\n' | fake_checkd >/dev/null
 wait_for '[[ $(kernel_weight "-t 192.0.2.100:80" 203.0.113.11:8080) == 2 ]]' 3 || fail "web1 not back after seq 4"
 ok "checkd's own events still work (an older seq is ignored)"
+# A dynamic weight (MISC_CHECK misc_dynamic) replaces the configured one while it lasts.
+printf 'weight web2 up 5 7\n' | fake_checkd >/dev/null
+wait_for '[[ $(kernel_weight "-t 192.0.2.100:80" 203.0.113.12:8080) == 7 ]]' 3 ||
+  fail "dynamic weight 7 not in the kernel: $(ipvsadm_list -t 192.0.2.100:80)"
+printf 'event web2 up 6\n' | fake_checkd >/dev/null
+wait_for '[[ $(kernel_weight "-t 192.0.2.100:80" 203.0.113.12:8080) == 1 ]]' 3 ||
+  fail "configured weight 1 not back after the dynamic weight ended"
+ok "dynamic weight from checkd: 7, then the configured 1 again"
 ipvsd_alive || fail "ipvsd died"
 echo "ok: ipvsd trusts checkd's uid alone, with declared checks alone, and survives garbage"

@@ -53,7 +53,7 @@ std::uint32_t probe_of(const CheckTable& table, std::size_t check) { return tabl
 
 Test(checkd_table, identical_checkers_share_one_probe) {
     CheckTable table;
-    table.load(load(two_same), "nobody");
+    table.load(load(two_same).checks, "nobody");
     cr_assert_eq(table.checks().size(), 4u);
     cr_expect_eq(table.probes().size(), 3u, "a and b share a probe");
     cr_expect_eq(probe_of(table, 0), probe_of(table, 1));
@@ -66,7 +66,7 @@ Test(checkd_table, identical_checkers_share_one_probe) {
 
 Test(checkd_table, results_feed_every_check_of_a_probe_with_its_own_rise) {
     CheckTable table;
-    table.load(load(two_same), "nobody");
+    table.load(load(two_same).checks, "nobody");
     const std::uint32_t shared = probe_of(table, 0);
     auto changes = table.record(result(shared, true), 1000);
     cr_assert_eq(changes.size(), 1u, "b (rise 1) is UP, a (rise 2) not yet");
@@ -90,7 +90,7 @@ Test(checkd_table, results_feed_every_check_of_a_probe_with_its_own_rise) {
 
 Test(checkd_table, snapshot_leaves_unknown_checks_out) {
     CheckTable table;
-    table.load(load(two_same), "nobody");
+    table.load(load(two_same).checks, "nobody");
     cr_expect_eq(table.snapshot(7).checks_size(), 0, "nothing decided yet");
     table.record(result(probe_of(table, 2), false, "connect: timeout"), 1000);
     table.record(result(probe_of(table, 3), true), 1000);
@@ -107,7 +107,7 @@ Test(checkd_table, snapshot_leaves_unknown_checks_out) {
 
 Test(checkd_table, reload_keeps_unchanged_checks_and_probe_ids) {
     CheckTable table;
-    table.load(load(two_same), "nobody");
+    table.load(load(two_same).checks, "nobody");
     const std::uint32_t c_probe = probe_of(table, 2);
     table.record(result(c_probe, true), 1000);
     table.record(result(probe_of(table, 1), true), 1000);
@@ -115,7 +115,7 @@ Test(checkd_table, reload_keeps_unchanged_checks_and_probe_ids) {
     table.load(load(R"(
 check b { address 192.0.2.1 80  delay_loop 1  rise 3  TCP_CHECK { } }
 check c { address 192.0.2.2 80  delay_loop 1  TCP_CHECK { } }
-)"), "nobody");
+)").checks, "nobody");
     cr_assert_eq(table.checks().size(), 2u);
     cr_expect(table.checks()[1].health.state() == Health::up, "c kept its state");
     cr_expect_eq(table.checks()[1].since_unix_ms, 1000);
@@ -129,7 +129,7 @@ Test(checkd_table, hactl_reply_within_budget_down_first) {
         text += "check web" + std::to_string(i) + " { address 192.0.2." + std::to_string(i % 250 + 1) + " " +
                 std::to_string(1000 + i) + "  TCP_CHECK { } }\n";
     CheckTable table;
-    table.load(load(text), "nobody");
+    table.load(load(text).checks, "nobody");
     table.record(result(probe_of(table, 399), false, "connect: refused"), 1000);
     proto::ChecksReply reply;
     table.fill_reply(reply, 2000);
