@@ -78,7 +78,7 @@ const Schema& virtual_server_schema() {
         {"flag-2", flag()},
         {"flag-3", flag()},
         {"ops", flag()},
-        {"real_server", KeywordSpec{2, 2, BlockKind::optional, &real_server_schema()}},
+        {"real_server", KeywordSpec{1, 2, BlockKind::optional, &real_server_schema()}},
         // Check timing lives in checkd.conf; accepted so a keepalived block pastes.
         {"delay_loop", single()},
     }};
@@ -151,7 +151,8 @@ RealServerConfig read_real_server(const ConfigNode& node) {
     RealServerConfig real;
     real.where = node.where();
     real.address = address_arg(node, 0);
-    real.port = port_arg(node, 1);
+    // Without a port: the virtual server's (set by the caller), as keepalived.
+    if (node.args.size() > 1) real.port = port_arg(node, 1);
     for (const ConfigNode& option : node.children) {
         const std::string& key = option.keyword.text;
         if (key == "weight") real.weight = static_cast<int>(option.int_arg(0, 0, 65535));
@@ -167,6 +168,11 @@ RealServerConfig read_real_server(const ConfigNode& node) {
                               key + " belongs in checkd.conf: define 'check NAME { ... " + key +
                                   " { ... } }' there and write 'track_check NAME' here");
     }
+    // The kernel refuses a lower threshold above the upper one (0: none).
+    if (real.lower_threshold != 0 &&
+        (real.upper_threshold == 0 || real.lower_threshold > real.upper_threshold))
+        throw ConfigError(node.where(), "'lthreshold' " + std::to_string(real.lower_threshold) +
+                                            " needs a 'uthreshold' at least as high");
     return real;
 }
 
@@ -183,6 +189,8 @@ void read_scheduler_flag(VirtualServerConfig& server, const std::string& key) {
 VirtualServerConfig read_virtual_server(const ConfigNode& block) {
     VirtualServerConfig server;
     server.where = block.where();
+    const ConfigNode* granularity = nullptr;
+    bool granularity_is_mask = false;
     if (block.args[0].text == "fwmark") {
         server.fwmark = static_cast<std::uint32_t>(block.int_arg(1, 1, 0xffffffffLL));
         server.protocol = 0;
@@ -211,9 +219,11 @@ VirtualServerConfig read_virtual_server(const ConfigNode& block) {
             server.persistence_timeout =
                 node.args.empty() ? 360 : static_cast<std::uint32_t>(node.int_arg(0, 0, 2678400));
         } else if (key == "persistence_granularity") {
+            granularity = &node;
             const std::string text = node.string_arg(0);
             std::optional<Address> mask = Address::parse(text);
-            if (mask && mask->family == AF_INET) {
+            granularity_is_mask = mask && mask->family == AF_INET;
+            if (granularity_is_mask) {
                 std::memcpy(&server.persistence_granularity, mask->bytes.data(), 4);
             } else {
                 server.persistence_granularity =
@@ -232,11 +242,20 @@ VirtualServerConfig read_virtual_server(const ConfigNode& block) {
             sorry.address = address_arg(node, 0);
             sorry.port = port_arg(node, 1);
             server.sorry_server = sorry;
-        } else if (key == "real_server") server.real_servers.push_back(read_real_server(node));
-        else read_scheduler_flag(server, key);
+        } else if (key == "real_server") {
+            server.real_servers.push_back(read_real_server(node));
+            if (node.args.size() < 2) server.real_servers.back().port = server.port;
+        } else read_scheduler_flag(server, key);
     }
     if (server.fwmark != 0 && !server.real_servers.empty())
         server.family = server.real_servers.front().address.family;
+    // An IPv4 service takes a mask (255.255.255.0), an IPv6 one a prefix length.
+    if (granularity != nullptr && server.group.empty() &&
+        granularity_is_mask != (server.family == AF_INET))
+        throw ConfigError(granularity->arg(0).where,
+                          server.family == AF_INET
+                              ? "'persistence_granularity' of an IPv4 service is a mask such as 255.255.255.0"
+                              : "'persistence_granularity' of an IPv6 service is a prefix length 1..128");
     if (server.one_packet && server.protocol != IPPROTO_UDP)
         throw ConfigError(block.where(), "'ops' (one-packet scheduling) is for UDP services only");
     return server;

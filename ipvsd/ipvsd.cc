@@ -34,6 +34,11 @@ void Ipvsd::load_config(const std::string& path) {
 void Ipvsd::adopt_config(IpvsdConfig config) {
     const std::set<ServiceKey> before = declared_keys();
     config_ = std::move(config);
+    // Looked up for every check of every snapshot: a set, not a scan.
+    tracked_checks_.clear();
+    for (const VirtualServerConfig& server : config_.virtual_servers)
+        for (const RealServerConfig& real : server.real_servers)
+            if (!real.track_check.empty()) tracked_checks_.insert(real.track_check);
     const std::set<ServiceKey> after = declared_keys();
     // Services dropped from the configuration were ours: they go. Anything
     // never declared stays someone else's.
@@ -79,12 +84,7 @@ void Ipvsd::attach(EventLoop& loop, ipc::PeerLink* vrrpd) {
 void Ipvsd::start(DaemonContext& context) {
     server_ = &context.server;
     CheckFilter filter;
-    filter.tracked = [this](const std::string& name) {
-        for (const VirtualServerConfig& server : config_.virtual_servers)
-            for (const RealServerConfig& real : server.real_servers)
-                if (real.track_check == name) return true;
-        return false;
-    };
+    filter.tracked = [this](const std::string& name) { return tracked_checks_.contains(name); };
     filter.refused = &counters_.check_events_refused;
     feed_check_states(context.server, context.loop, checks_,
                       [this](const std::vector<CheckChange>& changes) {
@@ -199,11 +199,10 @@ void Ipvsd::reconcile_now() {
     const std::map<std::string, bool> quorum_before = quorum_;
     desired_ = compute_desired(config_, checks_, drains_, quorum_);
     for (const VirtualServerView& view : desired_.virtual_servers) quorum_[view.label] = view.quorum_up;
-    std::erase_if(quorum_, [this](const auto& entry) {
-        for (const VirtualServerView& view : desired_.virtual_servers)
-            if (view.label == entry.first) return false;
-        return true;
-    });
+    // Quorum states of virtual servers a reload removed are forgotten.
+    std::set<std::string> labels;
+    for (const VirtualServerView& view : desired_.virtual_servers) labels.insert(view.label);
+    std::erase_if(quorum_, [&labels](const auto& entry) { return !labels.contains(entry.first); });
     send_quorum_changes(quorum_before);
     if (!kernel_) return;
     std::vector<Operation> operations = reconcile(desired_.table, kernel_view_, released_);

@@ -72,6 +72,7 @@ private:
 
     KernelFactory kernel_factory_;
     IpvsdConfig config_;
+    std::set<std::string, std::less<>> tracked_checks_;  // every track_check of config_
     std::set<ServiceKey> released_;
     CheckStates checks_;
     Drains drains_;

@@ -131,3 +131,26 @@ Test(daemon_configs, checkd_errors) {
     EXPECT_TEXT(checkd_error("check a {\n TCP_CHECK { helo_name x }\n}\n"),
                      "/t.conf:2:14: unknown keyword 'helo_name' in 'TCP_CHECK'");
 }
+
+Test(daemon_configs, ipvsd_rules_the_kernel_would_refuse_later) {
+    EXPECT_TEXT(ipvsd_error("virtual_server 192.0.2.1 80 {\n real_server 203.0.113.1 80 {\n"
+                            "  lthreshold 10\n }\n}\n"),
+                "/t.conf:2:2: 'lthreshold' 10 needs a 'uthreshold' at least as high");
+    EXPECT_TEXT(ipvsd_error("virtual_server 192.0.2.1 80 {\n persistence_timeout 60\n"
+                            " persistence_granularity 24\n}\n"),
+                "/t.conf:3:26: 'persistence_granularity' of an IPv4 service is a mask such as "
+                "255.255.255.0");
+    EXPECT_TEXT(ipvsd_error("virtual_server 2001:db8::1 80 {\n"
+                            " persistence_granularity 255.255.255.0\n}\n"),
+                "/t.conf:2:26: 'persistence_granularity' of an IPv6 service is a prefix length "
+                "1..128");
+}
+
+Test(daemon_configs, ipvsd_real_server_without_port_takes_the_virtual_servers) {
+    config::FakeFiles files{{"/t.conf", "virtual_server 192.0.2.1 443 {\n lb_kind DR\n"
+                                        " real_server 203.0.113.1 {\n  weight 2\n }\n}\n"}};
+    const auto config = ipvsd::load_ipvsd_config("/t.conf", files);
+    cr_assert_eq(config.virtual_servers[0].real_servers.size(), 1u);
+    cr_expect_eq(config.virtual_servers[0].real_servers[0].port, 443);
+    cr_expect_eq(config.virtual_servers[0].real_servers[0].weight, 2);
+}
