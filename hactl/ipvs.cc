@@ -135,16 +135,33 @@ int command_ipvs(const Options& options) {
         std::fprintf(stderr, "hactl: ipvs takes no arguments\n");
         return 2;
     }
-    proto::Envelope request;
-    request.mutable_ipvs_request();
-    Answer answer = ask_one(options.socket_dir, "ipvsd", request);
-    if (!answer.reply || !answer.reply->has_ipvs_reply()) {
-        std::fprintf(stderr, "hactl: %s\n",
-                     answer.reply ? "ipvsd: unexpected reply" : answer.problem.c_str());
-        return 1;
-    }
-    if (options.json) print_json(answer.reply->ipvs_reply());
-    else print_table(answer.reply->ipvs_reply());
+    std::vector<Link> links = connect_all(options.socket_dir, {"ipvsd"});
+    confine();
+    // A large table comes in pages, each under the datagram cap; they are
+    // joined into one reply before printing.
+    proto::IpvsReply whole;
+    std::uint32_t next = 0;
+    do {
+        proto::Envelope request;
+        request.mutable_ipvs_request()->set_first_virtual_server(next);
+        Answer answer = ask(links.front(), request);
+        if (!answer.reply || !answer.reply->has_ipvs_reply()) {
+            std::fprintf(stderr, "hactl: %s\n",
+                         answer.reply ? "ipvsd: unexpected reply" : answer.problem.c_str());
+            return 1;
+        }
+        proto::IpvsReply& page = *answer.reply->mutable_ipvs_reply();
+        if (next != 0 && page.next_virtual_server() != 0 && page.next_virtual_server() <= next) {
+            std::fprintf(stderr, "hactl: ipvsd: pages do not advance\n");
+            return 1;
+        }
+        next = page.next_virtual_server();
+        auto pages = std::move(*page.mutable_virtual_servers());
+        if (whole.virtual_servers_size() == 0) whole = page;
+        for (auto& server : pages) *whole.add_virtual_servers() = std::move(server);
+    } while (next != 0);
+    if (options.json) print_json(whole);
+    else print_table(whole);
     return 0;
 }
 

@@ -110,9 +110,9 @@ void Ipvsd::start(DaemonContext& context) {
                                   from.send(reply);
                               });
     }
-    context.server.handle(ipc::Body::kIpvsRequest, [this](ipc::Connection& from, const proto::Envelope&) {
+    context.server.handle(ipc::Body::kIpvsRequest, [this](ipc::Connection& from, const proto::Envelope& envelope) {
         proto::Envelope reply;
-        *reply.mutable_ipvs_reply() = ipvs_reply();
+        *reply.mutable_ipvs_reply() = ipvs_reply(envelope.ipvs_request().first_virtual_server());
         from.send(reply);
     });
     ipc::PeerLink& vrrpd = context.add_peer("vrrpd");

@@ -53,7 +53,8 @@ public:
     proto::CommandReply drain(const std::string& virtual_server, const std::string& real_server,
                               bool drained);
     void vrrp_state(const proto::VrrpEvent& event);
-    proto::IpvsReply ipvs_reply();
+    // One page of hactl ipvs, from virtual server `first` on.
+    proto::IpvsReply ipvs_reply(std::uint32_t first = 0);
     CheckStates& checks() { return checks_; }
     const IpvsdCounters& counters() const { return counters_; }
     const DesiredState& desired() const { return desired_; }
@@ -79,7 +80,8 @@ private:
     std::map<std::string, bool> quorum_;
     DesiredState desired_;
     std::unique_ptr<Kernel> kernel_;
-    Table kernel_view_;  // the kernel as of the last dump, plus what we applied since
+    Table kernel_view_;
+    Table counters_dump_;  // the dump behind the pages of one hactl ipvs listing  // the kernel as of the last dump, plus what we applied since
     std::string kernel_error_;
     bool sync_master_ = false;
     // Until vrrpd has told us (or the first dump has shown) the role, a sync

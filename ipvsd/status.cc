@@ -39,19 +39,24 @@ void add_kernel_side(proto::RealServerStatus& status, const RealServerConfig* re
 
 }  // namespace
 
-proto::IpvsReply Ipvsd::ipvs_reply() {
+proto::IpvsReply Ipvsd::ipvs_reply(std::uint32_t first) {
     proto::IpvsReply reply;
     // Before the first reconciliation (no kernel yet) the views are computed here.
     if (desired_.virtual_servers.size() != config_.virtual_servers.size())
         desired_ = compute_desired(config_, checks_, drains_, quorum_);
-    Table kernel;
-    if (kernel_) {
-        try {
-            kernel = kernel_->dump();  // fresh counters
-        } catch (const KernelError& error) {
-            HK_LOG_ERROR("IPVS: %s", error.what());
+    // Fresh counters for the first page; later pages of the same listing
+    // reuse that dump, so a large table is dumped once, not once a page.
+    if (first == 0) {
+        counters_dump_.clear();
+        if (kernel_) {
+            try {
+                counters_dump_ = kernel_->dump();
+            } catch (const KernelError& error) {
+                HK_LOG_ERROR("IPVS: %s", error.what());
+            }
         }
     }
+    const Table& kernel = counters_dump_;
     reply.set_kernel_available(kernel_ != nullptr);
     reply.set_kernel_error(kernel_error_);
     reply.set_operations_applied(counters_.operations_applied);
@@ -59,7 +64,18 @@ proto::IpvsReply Ipvsd::ipvs_reply() {
     reply.set_check_events_refused(counters_.check_events_refused);
     reply.set_checkd_connected(checks_.peer_present());
     reply.set_checks_stale(!checks_.peer_present());
-    for (std::size_t index = 0; index < config_.virtual_servers.size(); ++index) {
+    // Real servers are listed in virtual-server order: one cursor walks them.
+    std::size_t cursor = 0;
+    for (std::size_t index = 0; index < first && index < desired_.virtual_servers.size(); ++index)
+        while (cursor < desired_.real_servers.size() &&
+               desired_.real_servers[cursor].virtual_server == desired_.virtual_servers[index].label)
+            ++cursor;
+    constexpr std::size_t page_bytes = 48 * 1024;  // leaves room under the 64 KiB cap
+    for (std::size_t index = first; index < config_.virtual_servers.size(); ++index) {
+        if (reply.virtual_servers_size() > 0 && reply.ByteSizeLong() > page_bytes) {
+            reply.set_next_virtual_server(static_cast<std::uint32_t>(index));
+            break;
+        }
         const VirtualServerConfig& server = config_.virtual_servers[index];
         const VirtualServerView& view = desired_.virtual_servers.at(index);
         proto::VirtualServerStatus& status = *reply.add_virtual_servers();
@@ -74,8 +90,10 @@ proto::IpvsReply Ipvsd::ipvs_reply() {
         status.set_live_weight(view.live_weight);
         status.set_quorum(server.quorum);
         status.set_services(static_cast<std::uint32_t>(view.services.size()));
-        for (const RealServerView& rs : desired_.real_servers) {
-            if (rs.virtual_server != view.label) continue;
+        for (; cursor < desired_.real_servers.size() &&
+               desired_.real_servers[cursor].virtual_server == view.label;
+             ++cursor) {
+            const RealServerView& rs = desired_.real_servers[cursor];
             proto::RealServerStatus& real = *status.add_real_servers();
             real.set_address(rs.real_server);
             real.set_configured_weight(static_cast<std::uint32_t>(rs.configured_weight));

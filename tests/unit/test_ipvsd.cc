@@ -4,6 +4,7 @@
 
 #include "tests/unit/fake_files.h"
 
+#include "common/ipc_codec.h"
 #include "ipvsd/ipvsd.h"
 #include "ipvsd/sync_daemon.h"
 #include "tests/unit/fake_kernel.h"
@@ -229,4 +230,39 @@ Test(ipvsd, nested_checker_is_refused_with_directions) {
         if (!refused) cr_log_error("%s", error.what());
     }
     cr_expect(refused);
+}
+
+Test(ipvsd, large_listing_comes_in_pages_under_the_datagram_cap) {
+    std::string text;
+    for (int vs = 0; vs < 40; ++vs) {
+        text += "virtual_server 192.0.2." + std::to_string(vs + 1) + " 80 {\n";
+        for (int rs = 0; rs < 100; ++rs)
+            text += " real_server 203.0.113." + std::to_string(rs + 1) + " " +
+                    std::to_string(8000 + vs) + " { weight 1 }\n";
+        text += "}\n";
+    }
+    Harness lab(text);
+    lab.daemon.connect_kernel();
+    lab.daemon.reconcile_now();
+    std::uint32_t next = 0;
+    int pages = 0, servers = 0, reals = 0;
+    do {
+        proto::Envelope envelope;
+        *envelope.mutable_ipvs_reply() = lab.daemon.ipvs_reply(next);
+        cr_assert(ipc::encode(envelope).has_value(), "page %d exceeds the 64 KiB cap", pages);
+        const proto::IpvsReply& page = envelope.ipvs_reply();
+        cr_assert(page.next_virtual_server() == 0 || page.next_virtual_server() > next);
+        for (const auto& server : page.virtual_servers()) {
+            cr_expect_str_eq(server.label().c_str(),
+                             ("192.0.2." + std::to_string(servers + 1) + ":80").c_str());
+            ++servers;
+            reals += server.real_servers_size();
+            for (const auto& real : server.real_servers()) cr_expect(real.in_kernel());
+        }
+        next = page.next_virtual_server();
+        ++pages;
+    } while (next != 0 && pages < 100);
+    cr_expect_gt(pages, 1);
+    cr_expect_eq(servers, 40);
+    cr_expect_eq(reals, 4000);
 }
