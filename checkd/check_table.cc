@@ -140,14 +140,10 @@ proto::CheckSnapshot CheckTable::snapshot(std::uint64_t generation) const {
     return snapshot;
 }
 
-void CheckTable::fill_reply(proto::ChecksReply& reply, std::size_t budget) const {
-    std::vector<const CheckRecord*> order;
-    for (Health health : {Health::down, Health::unknown, Health::up})
-        for (const CheckRecord& record : checks_)
-            if (record.health.state() == health) order.push_back(&record);
-    std::size_t used = 0;
-    for (const CheckRecord* entry : order) {
-        const CheckRecord& record = *entry;
+void CheckTable::fill_reply(proto::ChecksReply& reply, std::size_t first, std::size_t budget) const {
+    std::size_t used = reply.ByteSizeLong() + 8;  // room for next_check
+    for (std::size_t index = first; index < checks_.size(); ++index) {
+        const CheckRecord& record = checks_[index];
         proto::CheckDetail detail;
         detail.set_name(record.name);
         detail.set_type(record.type);
@@ -160,9 +156,8 @@ void CheckTable::fill_reply(proto::ChecksReply& reply, std::size_t budget) const
         detail.set_weight(record.health.has_weight() ? record.health.weight() : record.script_weight);
         detail.set_runs(record.runs);
         used += detail.ByteSizeLong() + 4;  // field tag and length
-        if (used > budget) {
-            HK_LOG_WARNING("hactl checks: %zu of %zu checks fit in one reply", static_cast<std::size_t>(reply.checks_size()),
-                           checks_.size());
+        if (reply.checks_size() > 0 && used > budget) {
+            reply.set_next_check(static_cast<std::uint32_t>(index));
             return;
         }
         *reply.add_checks() = std::move(detail);

@@ -59,9 +59,11 @@ public:
     // Checks still UNKNOWN are left out (DESIGN.md §2).
     proto::CheckSnapshot snapshot(std::uint64_t generation) const;
     proto::CheckEvent event(std::size_t check) const;
-    // hactl's view. A reply is one message: past `budget` bytes the rest is
-    // left out, DOWN checks first in, then UNKNOWN, then UP (the log says so).
-    void fill_reply(proto::ChecksReply& reply, std::size_t budget) const;
+    // hactl's view, one page of it: the checks from index `first` in table
+    // order while the reply stays under `budget` bytes (one check at least);
+    // next_check says where the next page starts, 0 after the last. hactl
+    // joins the pages and lists DOWN checks first, then UNKNOWN, then UP.
+    void fill_reply(proto::ChecksReply& reply, std::size_t first, std::size_t budget) const;
 
     std::size_t known() const;  // checks UP or DOWN
 

@@ -7,13 +7,20 @@
 #include <set>
 
 #include "checkd/process.h"
+#include "common/check_states.h"
 #include "common/log.h"
 
 namespace hakeep::checkd {
 namespace {
 
-// A ChecksReply must fit one message; room is kept for the envelope.
-constexpr std::size_t reply_budget = ipc::max_message_size - 1024;
+// Notify scripts run as one-shot probes with ids far above the checks'.
+constexpr std::uint32_t notify_probe_base = 0xF0000000u;
+// keepalived waits for no notify script; one that hangs must not hold the next.
+constexpr std::uint32_t notify_timeout_ms = 60000;
+
+// A ChecksReply page and a CheckSnapshot part each fit one message, with
+// room to spare for the envelope.
+constexpr std::size_t page_bytes = 48 * 1024;
 
 // "nobody" or "nobody:nogroup" (user, group) as the configuration names it.
 std::optional<sandbox::Account> script_account_of(const std::string& text, std::string& why) {
@@ -55,6 +62,7 @@ const DaemonSpec& checkd_spec() {
 void Checkd::load_config(const std::string& path) {
     config::DiskFileSource files;
     config_ = load_checkd_config(path, files);
+    load_notify_scripts();
     // The parser's tree is gone: give its pages back (tens of MiB for 10,000 checks).
     malloc_trim(0);
 }
@@ -71,7 +79,10 @@ void Checkd::open_privileged(DaemonContext& context) {
     std::optional<sandbox::Account> own = sandbox::lookup_account(daemon_account_);
     if (!own) throw std::runtime_error("no account " + daemon_account_);
     // A launcher needs nothing of the configuration: it drops its copy.
-    const auto forget_config = [this] { config_ = CheckdConfig{}; };
+    const auto forget_config = [this] {
+        config_ = CheckdConfig{};
+        notify_ = VrrpNotifyConfig{};
+    };
     launchers_.emplace_back(Launcher::start(LaunchSettings{*own, context.options.seccomp_log, log}, forget_config),
                             true);
     std::set<std::string> accounts{script_account()};
@@ -96,22 +107,22 @@ void Checkd::open_privileged(DaemonContext& context) {
 void Checkd::start(DaemonContext& context) {
     context_ = &context;
     generation_ = static_cast<std::uint64_t>(unix_time_ms());
-    context.server.handle(ipc::Body::kVrrpEvent, [](ipc::Connection&, const proto::Envelope& envelope) {
-        // Notify scripts run here once the script worker exists.
-        HK_LOG_INFO("vrrp instance %s is now state %d", envelope.vrrp_event().instance().c_str(),
-                    static_cast<int>(envelope.vrrp_event().state()));
+    context.server.handle(ipc::Body::kVrrpEvent, [this](ipc::Connection&, const proto::Envelope& envelope) {
+        on_vrrp_event(envelope.vrrp_event());
     });
-    context.server.handle(ipc::Body::kChecksRequest, [this](ipc::Connection& from, const proto::Envelope&) {
+    context.server.handle(ipc::Body::kChecksRequest, [this](ipc::Connection& from, const proto::Envelope& request) {
         proto::Envelope reply;
         proto::ChecksReply& checks = *reply.mutable_checks_reply();
-        table_.fill_reply(checks, reply_budget);
+        table_.fill_reply(checks, request.checks_request().first_check(), page_bytes);
         checks.set_workers(pool_->running());
         checks.set_worker_restarts(pool_->restarts());
         from.send(reply);
     });
     for (const char* peer : {"vrrpd", "ipvsd"}) {
         ipc::PeerLink& link = context.add_peer(peer);
-        link.on_connect([this](ipc::PeerLink& connected) { connected.send(snapshot()); });
+        link.on_connect([this](ipc::PeerLink& connected) {
+            for (const proto::Envelope& part : snapshot()) connected.send(part);
+        });
         peers_.push_back(&link);
     }
     pool_ = std::make_unique<WorkerPool>(
@@ -146,7 +157,7 @@ void Checkd::stop(DaemonContext&) {
 void Checkd::config_reloaded(DaemonContext&) {
     apply_config();
     // Checks added, removed or reset by the reload: the peers learn at once.
-    broadcast(snapshot());
+    for (const proto::Envelope& part : snapshot()) broadcast(part);
 }
 
 void Checkd::apply_config() {
@@ -156,14 +167,97 @@ void Checkd::apply_config() {
     script_count_ = 0;
     for (const CheckConfig& check : config_.checks) script_count_ += check.is_vrrp_script ? 1 : 0;
     config_.checks = {};
-    const std::vector<std::uint32_t> unplaced = pool_->assign(table_.probes());
+    const std::vector<std::uint32_t> unplaced = assign_probes();
     std::vector<proto::ProbeSpec> failing;
     for (std::uint32_t id : unplaced) failing.push_back(table_.probes().at(id).spec);
     unavailable_->assign(failing);
     malloc_trim(0);
 }
 
+void Checkd::load_notify_scripts() {
+    // Read-only, and only the notify_* words: vrrpd's own parser judges the rest.
+    try {
+        config::DiskFileSource files;
+        VrrpNotifyConfig loaded = load_vrrp_notify(config_.vrrpd_config, files);
+        if (!loaded.found)
+            HK_LOG_INFO("no %s: no notify scripts", config_.vrrpd_config.c_str());
+        notify_ = std::move(loaded);
+    } catch (const std::exception& error) {
+        HK_LOG_ERROR("notify scripts: %s (the previous ones are kept)", error.what());
+    }
+}
+
+void Checkd::on_vrrp_event(const proto::VrrpEvent& event) {
+    HK_LOG_INFO("vrrp instance %s%s%s is now %s, priority %u", event.instance().c_str(),
+                event.group().empty() ? "" : " of group ", event.group().c_str(), notify_state_name(event.state()),
+                event.priority());
+    // vrrpd resends every state on reconnect: the same state runs nothing again.
+    const std::string key = notify_key(notify_, event);
+    auto [last, fresh] = notified_.try_emplace(key, event.state());
+    if (!fresh && last->second == event.state()) return;
+    last->second = event.state();
+    for (Command& command : notify_commands(notify_, event)) notify_queue_.push_back(std::move(command));
+    if (!notify_running_) run_next_notify();
+}
+
+std::vector<std::uint32_t> Checkd::assign_probes() {
+    std::vector<std::uint32_t> unplaced;
+    if (!notify_running_) {
+        unplaced = pool_->assign(table_.probes());
+    } else {
+        std::map<std::uint32_t, Probe> probes = table_.probes();
+        Probe& probe = probes[*notify_running_];
+        probe.spec.set_id(*notify_running_);
+        // Once: it is dropped when its result comes, long before a day has passed.
+        probe.spec.set_interval_ms(24 * 3600 * 1000);
+        probe.spec.set_spread_ms(0);
+        proto::CheckerSpec& checker = *probe.spec.mutable_checker();
+        checker.set_type("MISC_CHECK");
+        checker.set_user(script_account());
+        checker.set_script_timeout_ms(notify_timeout_ms);
+        for (const std::string& word : notify_queue_.front()) checker.add_command(word);
+        probe.local = true;
+        probe.account = script_account();
+        unplaced = pool_->assign(probes);
+    }
+    std::erase_if(unplaced, [this](std::uint32_t id) {
+        if (!notify_running_ || id != *notify_running_) return false;
+        HK_LOG_ERROR("notify script %s not run: no script worker for account %s",
+                     notify_queue_.front().at(0).c_str(), script_account().c_str());
+        // Not now, from inside assign(): on the next turn.
+        context_->loop.schedule(Duration::zero(), [this] {
+            if (!notify_running_) return;
+            notify_running_.reset();
+            notify_queue_.pop_front();
+            assign_probes();
+            run_next_notify();
+        });
+        return true;
+    });
+    return unplaced;
+}
+
+void Checkd::run_next_notify() {
+    if (notify_running_ || notify_queue_.empty() || !pool_) return;
+    notify_running_ = notify_probe_base + (notify_serial_++ % 0x1000000u);
+    HK_LOG_INFO("notify: running %s", notify_queue_.front().at(0).c_str());
+    assign_probes();
+}
+
 void Checkd::on_result(const proto::ProbeResult& result) {
+    if (notify_running_ && result.id() == *notify_running_) {
+        if (!result.ok())
+            HK_LOG_ERROR("notify script %s: %s", notify_queue_.front().at(0).c_str(), result.reason().c_str());
+        notify_running_.reset();
+        notify_queue_.pop_front();
+        // The pool is inside its message handler: the next one on the next turn.
+        context_->loop.schedule(Duration::zero(), [this] {
+            if (notify_running_) return;
+            if (notify_queue_.empty()) assign_probes();  // drops the finished one
+            else run_next_notify();
+        });
+        return;
+    }
     ++results_;
     lateness_.add(result.lateness_us());
     for (const CheckTable::Change& change : table_.record(result, unix_time_ms())) {
@@ -189,15 +283,18 @@ void Checkd::broadcast(const proto::Envelope& envelope) {
 void Checkd::schedule_snapshot() {
     // Anti-entropy: a peer that missed an event is right again within 15 s.
     context_->loop.schedule(snapshot_interval, [this] {
-        broadcast(snapshot());
+        for (const proto::Envelope& part : snapshot()) broadcast(part);
         schedule_snapshot();
     });
 }
 
-proto::Envelope Checkd::snapshot() const {
-    proto::Envelope envelope;
-    *envelope.mutable_check_snapshot() = table_.snapshot(generation_);
-    return envelope;
+std::vector<proto::Envelope> Checkd::snapshot() const {
+    std::vector<proto::Envelope> envelopes;
+    for (proto::CheckSnapshot& part : split_snapshot(table_.snapshot(generation_), page_bytes)) {
+        envelopes.emplace_back();
+        *envelopes.back().mutable_check_snapshot() = std::move(part);
+    }
+    return envelopes;
 }
 
 void Checkd::fill_status(proto::StatusReply& reply) const {

@@ -59,6 +59,7 @@ const Schema& checkd_global_defs_schema() {
         built.keywords["script_user"] = KeywordSpec{1, 2, BlockKind::none, nullptr, false};
         // keepalived's switch; checkd always checks scripts this way (checkd.conf(5)).
         built.keywords["enable_script_security"] = KeywordSpec{0, 0};
+        built.keywords["vrrpd_config"] = KeywordSpec{1, 1, BlockKind::none, nullptr, false};
         return built;
     }();
     return schema;
@@ -164,6 +165,11 @@ CheckdConfig parse_checkd_config(const config::ParsedConfig& parsed) {
             if (const ConfigNode* user = node.find("script_user")) {
                 result.script_user = user->string_arg(0);
                 result.script_group = user->args.size() > 1 ? user->string_arg(1) : "";
+            }
+            if (const ConfigNode* vrrpd = node.find("vrrpd_config")) {
+                result.vrrpd_config = vrrpd->string_arg(0);
+                if (result.vrrpd_config.empty() || result.vrrpd_config[0] != '/')
+                    throw ConfigError(vrrpd->arg(0).where, "'vrrpd_config' must be an absolute path");
             }
             continue;
         }

@@ -41,6 +41,8 @@ struct CheckdConfig {
     std::string script_user;   // global_defs script_user; empty: checkd's account
     std::string script_group;
     int network_workers = 0;   // 0: one per CPU
+    // global_defs vrrpd_config: where checkd reads the notify scripts (checkd/notify.h).
+    std::string vrrpd_config = "/etc/hakeep/vrrpd.conf";
     std::vector<CheckConfig> checks;
 };
 

@@ -14,16 +14,40 @@ bool same(const CheckStatus& a, const CheckStatus& b) {
 std::vector<CheckChange> CheckStates::apply_snapshot(const proto::CheckSnapshot& snapshot,
                                                      TimePoint) {
     lost_since_.reset();
+    if (snapshot.part() == 0) {
+        // A first part: whatever was gathered before is dropped.
+        pending_.clear();
+        pending_generation_ = snapshot.generation();
+        pending_next_part_ = 0;
+    } else if (!pending_generation_ || *pending_generation_ != snapshot.generation() ||
+               snapshot.part() != pending_next_part_) {
+        // Another generation, or a part lost or out of order: the snapshot is
+        // incomplete; wait for the next one.
+        pending_.clear();
+        pending_generation_.reset();
+        return {};
+    }
+    for (const proto::CheckState& state : snapshot.checks())
+        pending_.emplace_back(state.name(), CheckStatus{state.up(), state.weight(), state.dynamic_weight(),
+                                                        state.seq(), state.reason()});
+    ++pending_next_part_;
+    if (snapshot.more()) return {};
     generation_ = snapshot.generation();
+    std::vector<std::pair<std::string, CheckStatus>> states = std::move(pending_);
+    pending_.clear();
+    pending_generation_.reset();
+    return adopt(std::move(states));
+}
+
+std::vector<CheckChange> CheckStates::adopt(std::vector<std::pair<std::string, CheckStatus>> states) {
     std::vector<CheckChange> changes;
     std::set<std::string, std::less<>> seen;
-    for (const proto::CheckState& state : snapshot.checks()) {
-        CheckStatus status{state.up(), state.weight(), state.dynamic_weight(), state.seq(), state.reason()};
-        seen.insert(state.name());
-        auto found = checks_.find(state.name());
+    for (auto& [name, status] : states) {
+        seen.insert(name);
+        auto found = checks_.find(name);
         if (found == checks_.end() || !same(found->second, status))
-            changes.push_back(CheckChange{state.name(), status, false});
-        checks_[state.name()] = std::move(status);
+            changes.push_back(CheckChange{name, status, false});
+        checks_[name] = std::move(status);
     }
     for (auto it = checks_.begin(); it != checks_.end();) {
         if (seen.contains(it->first)) {
@@ -50,6 +74,26 @@ std::optional<CheckChange> CheckStates::apply_event(const proto::CheckEvent& eve
 const CheckStatus* CheckStates::find(const std::string& name) const {
     auto found = checks_.find(name);
     return found == checks_.end() ? nullptr : &found->second;
+}
+
+std::vector<proto::CheckSnapshot> split_snapshot(const proto::CheckSnapshot& snapshot,
+                                                 std::size_t part_bytes) {
+    std::vector<proto::CheckSnapshot> parts(1);
+    parts.back().set_generation(snapshot.generation());
+    std::size_t used = parts.back().ByteSizeLong() + 16;  // room for part and more
+    for (const proto::CheckState& state : snapshot.checks()) {
+        const std::size_t size = state.ByteSizeLong() + 8;  // field tag and length
+        if (parts.back().checks_size() > 0 && used + size > part_bytes) {
+            parts.back().set_more(true);
+            parts.emplace_back();
+            parts.back().set_generation(snapshot.generation());
+            parts.back().set_part(static_cast<std::uint32_t>(parts.size() - 1));
+            used = parts.back().ByteSizeLong() + 16;
+        }
+        *parts.back().add_checks() = state;
+        used += size;
+    }
+    return parts;
 }
 
 }  // namespace hakeep

@@ -30,7 +30,9 @@ struct CheckChange {
 
 class CheckStates {
 public:
-    // Adopts checkd's full view; returns what differs from ours.
+    // Adopts checkd's full view; returns what differs from ours. A snapshot
+    // in parts (hakeep.proto) is gathered and adopted whole when its last
+    // part arrives: until then nothing changes and nothing is returned.
     std::vector<CheckChange> apply_snapshot(const proto::CheckSnapshot& snapshot, TimePoint now);
     // One check changed; an event older than what we have (seq) is ignored.
     std::optional<CheckChange> apply_event(const proto::CheckEvent& event, TimePoint now);
@@ -47,9 +49,21 @@ public:
     std::size_t size() const { return checks_.size(); }
 
 private:
+    std::vector<CheckChange> adopt(std::vector<std::pair<std::string, CheckStatus>> states);
+
     std::map<std::string, CheckStatus, std::less<>> checks_;
+    // The parts of a snapshot gathered so far, and the part expected next.
+    std::vector<std::pair<std::string, CheckStatus>> pending_;
+    std::optional<std::uint64_t> pending_generation_;
+    std::uint32_t pending_next_part_ = 0;
     std::uint64_t generation_ = 0;
     std::optional<TimePoint> lost_since_ = TimePoint{};  // no checkd seen yet
 };
+
+// Cuts a snapshot into parts whose encoded size stays under `part_bytes`
+// (one check at least per part), numbered from 0, all but the last with
+// `more` set. An empty snapshot is one empty part.
+std::vector<proto::CheckSnapshot> split_snapshot(const proto::CheckSnapshot& snapshot,
+                                                 std::size_t part_bytes);
 
 }  // namespace hakeep

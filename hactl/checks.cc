@@ -1,6 +1,10 @@
 // hactl checks: every check of checkd, as checkd sees it.
+#include "hactl/checks.h"
+
+#include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "hactl/commands.h"
@@ -52,23 +56,69 @@ void print_table(const proto::ChecksReply& reply) {
         std::printf("checkd restarted a crashed worker %u time(s)\n", reply.worker_restarts());
 }
 
+int state_rank(const std::string& state) {
+    if (state == "DOWN") return 0;
+    if (state == "UP") return 2;
+    return 1;  // UNKNOWN
+}
+
 }  // namespace
+
+bool join_checks_page(proto::ChecksReply& whole, proto::ChecksReply&& page, std::uint32_t& next,
+                      std::string& error) {
+    if (page.next_check() != 0 && page.next_check() <= next) {
+        error = "checkd: pages do not advance";
+        return false;
+    }
+    const bool first = next == 0;
+    next = page.next_check();
+    auto checks = std::move(*page.mutable_checks());
+    page.clear_checks();
+    if (first) whole = page;
+    for (auto& check : checks) *whole.add_checks() = std::move(check);
+    whole.set_next_check(0);
+    return true;
+}
+
+void order_checks(proto::ChecksReply& reply) {
+    std::vector<proto::CheckDetail> checks(std::make_move_iterator(reply.mutable_checks()->begin()),
+                                           std::make_move_iterator(reply.mutable_checks()->end()));
+    std::stable_sort(checks.begin(), checks.end(), [](const proto::CheckDetail& a, const proto::CheckDetail& b) {
+        return state_rank(a.state()) < state_rank(b.state());
+    });
+    reply.clear_checks();
+    for (proto::CheckDetail& check : checks) *reply.add_checks() = std::move(check);
+}
 
 int command_checks(const Options& options) {
     if (!options.args.empty()) {
         std::fprintf(stderr, "hactl: checks takes no arguments\n");
         return 2;
     }
-    proto::Envelope request;
-    request.mutable_checks_request();
-    Answer answer = ask_one(options.socket_dir, "checkd", request);
-    if (!answer.reply || !answer.reply->has_checks_reply()) {
-        std::fprintf(stderr, "hactl: %s\n",
-                     answer.reply ? "checkd: unexpected reply" : answer.problem.c_str());
-        return 1;
-    }
-    if (options.json) print_json(answer.reply->checks_reply());
-    else print_table(answer.reply->checks_reply());
+    std::vector<Link> links = connect_all(options.socket_dir, {"checkd"});
+    confine();
+    // Many checks come in pages, each under the datagram cap; they are joined
+    // into one reply before printing.
+    proto::ChecksReply whole;
+    std::uint32_t next = 0;
+    do {
+        proto::Envelope request;
+        request.mutable_checks_request()->set_first_check(next);
+        Answer answer = ask(links.front(), request);
+        if (!answer.reply || !answer.reply->has_checks_reply()) {
+            std::fprintf(stderr, "hactl: %s\n",
+                         answer.reply ? "checkd: unexpected reply" : answer.problem.c_str());
+            return 1;
+        }
+        std::string error;
+        if (!join_checks_page(whole, std::move(*answer.reply->mutable_checks_reply()), next, error)) {
+            std::fprintf(stderr, "hactl: %s\n", error.c_str());
+            return 1;
+        }
+    } while (next != 0);
+    order_checks(whole);
+    if (options.json) print_json(whole);
+    else print_table(whole);
     return 0;
 }
 

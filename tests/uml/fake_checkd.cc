@@ -14,10 +14,11 @@
 //   vrrp INSTANCE master|backup|fault     a VrrpEvent (playing vrrpd: run it as vrrpd's uid)
 //   raw HEX                               these bytes as one datagram (need not be an Envelope)
 //   sleep MS                              wait, printing whatever arrives meanwhile
+//   expect MS                             wait until a reply arrives (or the close), MS at most
 // Each message sent prints "sent KIND"; each datagram received prints
 // "reply ErrorReply CODE_FORBIDDEN: permission denied: ..." (or the body's
 // name); the peer closing prints "closed by peer". After the last command it
-// waits --linger ms (default 300) for late replies.
+// waits --linger ms (default 300) for late replies, less if the peer closes.
 //
 // Run it as checkd's account, or another, with
 //   setpriv --reuid UID --regid GID --clear-groups fake_checkd SOCKET
@@ -67,10 +68,12 @@ public:
     explicit Link(int fd) : fd_(fd) {}
     bool closed() const { return closed_; }
 
-    // Prints every datagram that arrives within `ms` (0: only what is queued).
-    void drain(long ms) {
+    // Prints every datagram that arrives within `ms` (0: only what is queued);
+    // with `until_reply`, returns after the first one.
+    void drain(long ms, bool until_reply = false) {
         const auto deadline = Clock::now() + std::chrono::milliseconds(ms);
-        while (!closed_) {
+        const std::uint64_t before = received_;
+        while (!closed_ && !(until_reply && received_ > before)) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             struct pollfd waiting{fd_, POLLIN, 0};
             const int ready = poll(&waiting, 1, static_cast<int>(std::max<long>(0, left.count())));
@@ -127,6 +130,7 @@ private:
             closed_ = true;
             return;
         }
+        ++received_;
         const auto datagram = static_cast<std::size_t>(size);
         ipc::Decoded decoded =
             ipc::decode(std::string_view(buffer.data(), std::min(datagram, buffer.size())), datagram);
@@ -147,6 +151,7 @@ private:
     int fd_;
     bool closed_ = false;
     bool reset_ = false;
+    std::uint64_t received_ = 0;
 };
 
 bool parse_state(const std::string& word) {
@@ -251,7 +256,12 @@ bool run(Link& link, const std::string& line) {
         link.drain(parse_number(words[1]));
         return true;
     }
-    throw Usage("unknown command '" + command + "' (snapshot, event, weight, status, vrrp, raw, sleep)");
+    if (command == "expect") {
+        if (words.size() != 2) throw Usage("usage: expect MS");
+        link.drain(parse_number(words[1]), true);
+        return true;
+    }
+    throw Usage("unknown command '" + command + "' (snapshot, event, weight, status, vrrp, raw, sleep, expect)");
 }
 
 }  // namespace

@@ -232,7 +232,7 @@ ok "sync daemon: master after VRRP MASTER"
 [[ $(ipvs_json 'd["operations_applied"]') == $((applied + 2)) ]] ||
   fail "VRRP MASTER: $(( $(ipvs_json 'd["operations_applied"]') - applied )) operations, expected 2 (stop backup, start master)"
 # Someone else may not move it.
-out=$(printf 'vrrp VI_1 backup\n' | fake_checkd)
+out=$(printf 'vrrp VI_1 backup\n' | fake_checkd --linger 5000)
 [[ $out == *"ErrorReply CODE_FORBIDDEN: permission denied"* ]] || fail "VrrpEvent from checkd's uid not refused: $out"
 [[ $(ipvsadm -L --daemon) == "master sync daemon"* ]] || fail "sync daemon moved by a VrrpEvent from checkd's uid"
 ok "VrrpEvent from checkd's uid refused"

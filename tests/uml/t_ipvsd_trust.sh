@@ -41,12 +41,12 @@ unchanged() { # WHAT
 }
 
 # ---------------------------------------------------------------- a wrong uid
-out=$(printf 'event web1 down 10\n' | fake_checkd --uid "$WRONG_UID")
+out=$(printf 'event web1 down 10\n' | fake_checkd --uid "$WRONG_UID" --linger 5000)
 echo "$out"
 [[ $out == *"reply ErrorReply CODE_FORBIDDEN: permission denied: CheckEvent needs a role this account (uid $WRONG_UID, roles reader) does not have"* ]] ||
   fail "CheckEvent from uid $WRONG_UID not refused with 'permission denied': $out"
 [[ $out == *"closed by peer"* ]] || fail "the connection of uid $WRONG_UID was not closed"
-out=$(printf 'snapshot web1=down web2=down\n' | fake_checkd --uid "$WRONG_UID")
+out=$(printf 'snapshot web1=down web2=down\n' | fake_checkd --uid "$WRONG_UID" --linger 5000)
 [[ $out == *"reply ErrorReply CODE_FORBIDDEN: permission denied: CheckSnapshot"* ]] ||
   fail "CheckSnapshot from uid $WRONG_UID not refused: $out"
 unchanged "wrong uid"
@@ -63,7 +63,7 @@ unchanged "unknown check names"
 grep -q "check event for 'nosuch', which nothing here tracks: refused" "$IPVSD_LOG" || fail "the refusal was not logged"
 ok "unknown check names: refused, check_events_refused $refused -> $((refused + 2)), nothing changed"
 # In a snapshot, unknown names are ignored (and the tracked ones still count).
-out=$(printf 'snapshot web1=up web2=up nosuch=down\nstatus\n' | fake_checkd)
+out=$(printf 'snapshot web1=up web2=up nosuch=down\nstatus\nexpect 5000\n' | fake_checkd)
 [[ $out == "sent CheckSnapshot"*"reply StatusReply"* && $out != *ErrorReply* ]] || fail "snapshot with an unknown name: $out"
 unchanged "snapshot naming an unknown check"
 
@@ -76,19 +76,19 @@ malformed=(
   '00'                            # field number 0
 )
 for hex in "${malformed[@]}"; do
-  out=$(printf 'raw %s\n' "$hex" | fake_checkd)
+  out=$(printf 'raw %s\n' "$hex" | fake_checkd --linger 5000)
   [[ $out == *"reply ErrorReply CODE_"* && $out == *"closed by peer"* ]] ||
     fail "envelope $hex: no ErrorReply and close: $out"
   echo "envelope $hex: $(grep ErrorReply <<<"$out")"
 done
 # Larger than 64 KiB: refused before parsing.
 big=$(head -c 70000 /dev/zero | od -An -v -tx1 | tr -d ' \n')
-out=$(printf 'raw %s\n' "$big" | fake_checkd)
+out=$(printf 'raw %s\n' "$big" | fake_checkd --linger 5000)
 [[ $out == *"reply ErrorReply CODE_MALFORMED"* ]] || fail "a 70000-byte datagram was not refused as malformed: $out"
 echo "70000 bytes: $(grep ErrorReply <<<"$out")"
 # A valid message after a malformed one on the same connection is never read.
 # (The second send fails if ipvsd has closed the connection already.)
-out=$(printf 'raw ffff\nevent web1 down 3\n' | fake_checkd) || true
+out=$(printf 'raw ffff\nevent web1 down 3\n' | fake_checkd --linger 5000) || true
 [[ $out == *"CODE_MALFORMED"*"closed by peer"* ]] || fail "malformed then valid: $out"
 unchanged "malformed envelopes"
 ok "malformed envelopes: refused, connection closed, nothing changed"
@@ -113,7 +113,7 @@ wait_for '[[ -z $(kernel_weight "-t 192.0.2.100:80" 203.0.113.11:8080) ]]' 3 ||
 # A replayed (older) event changes nothing.
 before=$(ipvs_json 'd["operations_applied"]')
 # (A StatusRequest on the same connection: its reply comes after the event was handled.)
-out=$(printf 'event web1 up 2\nstatus\n' | fake_checkd)
+out=$(printf 'event web1 up 2\nstatus\nexpect 5000\n' | fake_checkd)
 [[ $out == *"reply StatusReply"* ]] || fail "no StatusReply: $out"
 [[ -z $(kernel_weight "-t 192.0.2.100:80" 203.0.113.11:8080) ]] || fail "an older event (seq 2 < 3) brought web1 back"
 [[ $(ipvs_json 'd["operations_applied"]') == "$before" ]] || fail "an older event wrote to the kernel"

@@ -1,11 +1,12 @@
 // The supervisor's table of checks, pure: identical checkers become one
 // probe feeding several checks; results drive rise/fall per check with a
 // growing seq; snapshots leave UNKNOWN checks out; a reload keeps the state
-// of unchanged checks; hactl's reply stays within its budget, DOWN first.
+// of unchanged checks; hactl's reply comes in pages within their budget.
 // And the lateness histogram's quantiles.
 #include <criterion/criterion.h>
 
 #include <string>
+#include <vector>
 
 #include "checkd/check_table.h"
 #include "checkd/lateness.h"
@@ -123,7 +124,7 @@ check c { address 192.0.2.2 80  delay_loop 1  TCP_CHECK { } }
     cr_expect(table.checks()[0].health.state() == Health::unknown, "b changed: it starts afresh");
 }
 
-Test(checkd_table, hactl_reply_within_budget_down_first) {
+Test(checkd_table, hactl_reply_in_pages_within_budget) {
     std::string text;
     for (int i = 0; i < 400; ++i)
         text += "check web" + std::to_string(i) + " { address 192.0.2." + std::to_string(i % 250 + 1) + " " +
@@ -131,18 +132,39 @@ Test(checkd_table, hactl_reply_within_budget_down_first) {
     CheckTable table;
     table.load(load(text).checks, "nobody");
     table.record(result(probe_of(table, 399), false, "connect: refused"), 1000);
-    proto::ChecksReply reply;
-    table.fill_reply(reply, 2000);
-    cr_assert_gt(reply.checks_size(), 0);
-    cr_expect_lt(reply.checks_size(), 400);
-    cr_expect_leq(reply.ByteSizeLong(), 2000u);
-    cr_expect_str_eq(reply.checks(0).name().c_str(), "web399", "the DOWN check comes first");
-    cr_expect_str_eq(reply.checks(0).state().c_str(), "DOWN");
+    // Small pages: each within its budget, together every check once, in table order.
+    std::vector<std::string> names;
+    std::uint32_t next = 0;
+    int pages = 0;
+    do {
+        proto::ChecksReply page;
+        table.fill_reply(page, next, 2000);
+        ++pages;
+        cr_assert_gt(page.checks_size(), 0);
+        cr_expect_leq(page.ByteSizeLong(), 2000u);
+        cr_assert(page.next_check() == 0 || page.next_check() > next, "pages advance");
+        for (const proto::CheckDetail& check : page.checks()) names.push_back(check.name());
+        next = page.next_check();
+    } while (next != 0 && pages < 1000);
+    cr_expect_gt(pages, 1);
+    cr_assert_eq(names.size(), 400u);
+    for (int i = 0; i < 400; ++i) cr_expect_str_eq(names[i].c_str(), table.checks()[i].name.c_str());
+    // One large page holds them all.
     proto::ChecksReply whole;
-    table.fill_reply(whole, 1 << 20);
+    table.fill_reply(whole, 0, 1 << 20);
     cr_expect_eq(whole.checks_size(), 400);
-    cr_expect_str_eq(whole.checks(1).type().c_str(), "TCP_CHECK");
-    cr_expect_str_eq(whole.checks(1).target().c_str(), "192.0.2.1:1000");
+    cr_expect_eq(whole.next_check(), 0u);
+    cr_expect_str_eq(whole.checks(0).type().c_str(), "TCP_CHECK");
+    cr_expect_str_eq(whole.checks(0).target().c_str(), "192.0.2.1:1000");
+    bool down = false;
+    for (const proto::CheckDetail& check : whole.checks())
+        if (check.name() == "web399") down = check.state() == "DOWN";
+    cr_expect(down, "web399 is DOWN");
+    // Past the end: an empty last page.
+    proto::ChecksReply beyond;
+    table.fill_reply(beyond, 400, 2000);
+    cr_expect_eq(beyond.checks_size(), 0);
+    cr_expect_eq(beyond.next_check(), 0u);
 }
 
 Test(checkd_lateness, quantiles_within_a_bucket) {

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Notify scripts (DESIGN.md §2): vrrpd tells checkd of each transition and
+# checkd's script worker runs notify_master / notify_backup / notify_stop and
+# `notify INSTANCE NAME STATE PRIORITY`, one at a time, in order. checkd reads
+# the scripts from vrrpd.conf (global_defs vrrpd_config), never from vrrpd's
+# messages; a state resent on reconnect does not run them again.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$HK_NETNS_DIR/vrrp_lib.sh"
+. "$HK_NETNS_DIR/checkd_lib.sh"
+
+hk_bridge_lab a
+bin=$HK_TMP/bin out=$HK_TMP/out
+mkdir -p "$bin" "$out"
+chmod 755 "$bin"
+chmod 1777 "$out"   # the scripts run as nobody
+log=$out/notify.log
+script() { # NAME BODY
+  printf '#!/bin/sh\n%s\n' "$2" >"$bin/$1"
+  chmod 755 "$bin/$1"
+}
+script master "echo master \"\$@\" >>$log"
+script backup "echo backup \"\$@\" >>$log"
+script stop "echo stop \"\$@\" >>$log"
+script notify "echo notify \"\$@\" >>$log"
+
+vr_conf a <<EOF2
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    version 3
+    priority 100
+    advert_int 0.1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+    notify_master $bin/master
+    notify_backup $bin/backup
+    notify_stop $bin/stop
+    notify $bin/notify
+}
+EOF2
+hk_write_config "$HK_TMP/checkd.conf" <<EOF2
+global_defs {
+    vrrpd_config $HK_TMP/a.conf
+}
+EOF2
+CK_SOCK=$HK_TMP/sock-a
+ck_start a "$HK_TMP/checkd.conf"
+vr_start a
+hk_wait_for 'vr_is a VI_1 MASTER' 5 || hk_fail "VI_1 did not become MASTER"
+expected='backup
+notify INSTANCE VI_1 BACKUP 100
+master
+notify INSTANCE VI_1 MASTER 100'
+hk_wait_for "[[ \$(cat $log 2>/dev/null) == \"\$expected\" ]]" 5 ||
+  hk_fail "notify scripts at start: got '$(cat "$log" 2>/dev/null)'"
+echo "ok: notify_backup, notify, notify_master, notify in order"
+
+hk_stop_daemon a vrrpd
+expected+='
+stop
+notify INSTANCE VI_1 STOP 0'
+hk_wait_for "[[ \$(cat $log 2>/dev/null) == \"\$expected\" ]]" 5 ||
+  hk_fail "notify scripts at vrrpd's stop: got '$(cat "$log" 2>/dev/null)'"
+echo "ok: notify_stop and notify at STOP"
