@@ -1,5 +1,8 @@
 #include "checkd/notify.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include "checkd/config.h"
 
 namespace hakeep::checkd {
@@ -47,7 +50,13 @@ VrrpNotifyConfig parse_vrrp_notify(const config::ParsedConfig& parsed) {
 }
 
 VrrpNotifyConfig load_vrrp_notify(const std::string& path, config::FileSource& files) {
-    if (!files.read(path)) return VrrpNotifyConfig{};
+    if (!files.read(path)) {
+        // Absent: no scripts. Unreadable (permissions, a sandbox): an error,
+        // so that the caller keeps the scripts it had.
+        if (files.last_error() != std::strerror(ENOENT))
+            throw config::ConfigError(config::SourceLocation{path, 0, 0}, files.last_error());
+        return VrrpNotifyConfig{};
+    }
     return parse_vrrp_notify(config::parse_file(path, permissive_schema(), files));
 }
 

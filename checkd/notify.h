@@ -34,7 +34,8 @@ struct VrrpNotifyConfig {
 // Extracts the notify scripts of every vrrp_instance and vrrp_sync_group of a
 // vrrpd.conf; every other keyword is accepted and ignored (vrrpd checks them).
 VrrpNotifyConfig parse_vrrp_notify(const config::ParsedConfig& parsed);
-// A missing file gives an empty config with found = false. Throws ConfigError.
+// A missing file gives an empty config with found = false; an unreadable or
+// invalid one throws ConfigError.
 VrrpNotifyConfig load_vrrp_notify(const std::string& path, config::FileSource& files);
 
 // What to run for `event`, in order: the state's own script (no extra

@@ -57,10 +57,21 @@ hk_wait_for "[[ \$(cat $log 2>/dev/null) == \"\$expected\" ]]" 5 ||
   hk_fail "notify scripts at start: got '$(cat "$log" 2>/dev/null)'"
 echo "ok: notify_backup, notify, notify_master, notify in order"
 
+# A reload reads vrrpd.conf again (the supervisor, sandboxed by now, can) and
+# runs nothing: the states have not changed.
+kill -HUP "$(hk_pid a checkd)"
+hk_wait_for "grep -q 'configuration reloaded' '${HK_DAEMON_LOG[a/checkd]}'" 5 || hk_fail "checkd did not reload"
+sleep 0.5
+if grep -Eq 'notify scripts:|no notify scripts' "${HK_DAEMON_LOG[a/checkd]}"; then
+  hk_fail "checkd could not read vrrpd.conf on reload: $(grep -E 'notify scripts' "${HK_DAEMON_LOG[a/checkd]}")"
+fi
+hk_assert_eq "$expected" "$(cat "$log")" "notify lines after checkd's reload"
+echo "ok: reload reads vrrpd.conf and reruns nothing"
+
 hk_stop_daemon a vrrpd
 expected+='
 stop
-notify INSTANCE VI_1 STOP 0'
+notify INSTANCE VI_1 STOP 100'
 hk_wait_for "[[ \$(cat $log 2>/dev/null) == \"\$expected\" ]]" 5 ||
   hk_fail "notify scripts at vrrpd's stop: got '$(cat "$log" 2>/dev/null)'"
 echo "ok: notify_stop and notify at STOP"

@@ -94,6 +94,9 @@ for d in vrrpd ipvsd checkd; do
     rules=$(q -A -s "${d}_t" -t "${c}_conf_t" -c file -p read)
     if [[ $d == "$c" ]]; then
       [[ -n $rules ]] || hk_fail "${d}_t may not read its own ${c}_conf_t"
+    elif [[ $d == checkd && $c == vrrpd ]]; then
+      # The notify scripts (checkd.conf(5), vrrpd_config).
+      [[ -n $rules ]] || hk_fail "checkd_t may not read vrrpd_conf_t (its notify scripts)"
     else
       [[ -z $rules ]] || hk_fail "${d}_t may read ${c}_conf_t"
     fi

@@ -137,3 +137,17 @@ Test(checkd_notify, vrrpd_config_keyword) {
     EXPECT_TEXT(checkd::load_checkd_config("/c.conf", files).vrrpd_config, "/srv/vrrpd.conf");
     EXPECT_TEXT(checkd::load_checkd_config("/d.conf", files).vrrpd_config, "/etc/hakeep/vrrpd.conf");
 }
+
+namespace {
+class Unreadable final : public config::FileSource {
+public:
+    std::optional<std::string> read(const std::string&) override { return std::nullopt; }
+    std::vector<std::string> expand(const std::string&) override { return {}; }
+    std::string last_error() const override { return "Permission denied"; }
+};
+}  // namespace
+
+Test(checkd_notify, unreadable_file_is_an_error) {
+    Unreadable files;
+    cr_expect_throw(checkd::load_vrrp_notify("/v.conf", files), config::ConfigError);
+}
