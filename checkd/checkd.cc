@@ -180,7 +180,7 @@ void Checkd::load_notify_scripts() {
         config::DiskFileSource files;
         VrrpNotifyConfig loaded = load_vrrp_notify(config_.vrrpd_config, files);
         if (!loaded.found)
-            HK_LOG_INFO("no %s: no notify scripts", config_.vrrpd_config.c_str());
+            HK_LOG_DEBUG("no %s: no notify scripts (a node without vrrpd)", config_.vrrpd_config.c_str());
         notify_ = std::move(loaded);
     } catch (const std::exception& error) {
         HK_LOG_ERROR("notify scripts: %s (the previous ones are kept)", error.what());
