@@ -24,6 +24,9 @@ const AllowList& runtime_syscalls() {
         {"epoll_ctl", "event loop: watch and unwatch descriptors"},
         {"timerfd_settime", "event loop: arm the timer for the earliest deadline"},
         {"clock_gettime", "monotonic clock when the vDSO is not used"},
+        {"time", "time(): libnl seeds netlink sequence numbers with it; a real syscall "
+                 "without a vDSO (User-Mode Linux)"},
+        {"gettimeofday", "glibc wall-clock reads: a real syscall without a vDSO (User-Mode Linux)"},
         {"clock_nanosleep", "short sleeps in retry paths"},
         {"nanosleep", "short sleeps in retry paths"},
         {"read", "timerfd, signalfd, config files"},

@@ -15,8 +15,6 @@ const sandbox::AllowList& ipvsd_syscalls() {
         {"bind", "generic netlink: libnl binds its new socket"},
         {"setsockopt", "generic netlink: buffer sizes, NETLINK_CAP_ACK, receive timeout"},
         {"getsockname", "generic netlink: the port id the kernel gave us"},
-        {"time", "libnl seeds a new socket's sequence number with time(NULL): a real "
-                 "system call where there is no vDSO (User-Mode Linux), on each retry"},
     };
     return list;
 }
