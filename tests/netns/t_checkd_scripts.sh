@@ -24,8 +24,10 @@ script ok 'exit 0'
 script fails 'exit 1'
 script weight 'exit 12'
 script hang "sleep 30 & echo \$! >$out/child.pid; echo \$\$ >$out/script.pid; wait"
-script env "env >$out/env; id -u >$out/uid"
-script as_daemon "id -u >$out/daemon_uid"
+# Written aside and renamed: the scripts rerun every delay_loop, and a reader
+# must never catch a file just truncated by '>'.
+script env "env >$out/env.new; mv $out/env.new $out/env; id -u >$out/uid.new; mv $out/uid.new $out/uid"
+script as_daemon "id -u >$out/daemon_uid.new; mv $out/daemon_uid.new $out/daemon_uid"
 cp "$bin/ok" "$unsafe/ok"
 
 hk_write_config "$HK_TMP/checkd.conf" <<EOF
