@@ -253,8 +253,9 @@ Test(ipvsd, large_listing_comes_in_pages_under_the_datagram_cap) {
         const proto::IpvsReply& page = envelope.ipvs_reply();
         cr_assert(page.next_virtual_server() == 0 || page.next_virtual_server() > next);
         for (const auto& server : page.virtual_servers()) {
-            cr_expect_str_eq(server.label().c_str(),
-                             ("192.0.2." + std::to_string(servers + 1) + ":80").c_str());
+            const std::string label = server.label();
+            const std::string expected = "192.0.2." + std::to_string(servers + 1) + ":80";
+            cr_expect_str_eq(label.c_str(), expected.c_str());
             ++servers;
             reals += server.real_servers_size();
             for (const auto& real : server.real_servers()) cr_expect(real.in_kernel());
