@@ -106,26 +106,7 @@ int drain_command(const Options& options, bool drain) {
         request.mutable_undrain()->set_virtual_server(options.args[0]);
         request.mutable_undrain()->set_real_server(options.args[1]);
     }
-    Answer answer = ask_one(options.socket_dir, "ipvsd", request);
-    if (!answer.reply || !answer.reply->has_command_reply()) {
-        std::fprintf(stderr, "hactl: %s\n",
-                     answer.reply ? "ipvsd: unexpected reply" : answer.problem.c_str());
-        return 1;
-    }
-    const proto::CommandReply& outcome = answer.reply->command_reply();
-    if (options.json) {
-        JsonWriter json;
-        json.begin_object().key("ok").value(outcome.ok()).key("message").value(outcome.message());
-        json.key("changes").begin_array();
-        for (const std::string& change : outcome.changes()) json.value(change);
-        json.end_array().end_object();
-        std::printf("%s\n", json.text().c_str());
-    } else {
-        std::fprintf(outcome.ok() ? stdout : stderr, "%s%s\n", outcome.ok() ? "" : "hactl: ",
-                     outcome.message().c_str());
-        for (const std::string& change : outcome.changes()) std::printf("  %s\n", change.c_str());
-    }
-    return outcome.ok() ? 0 : 1;
+    return send_command(options, "ipvsd", request);
 }
 
 }  // namespace

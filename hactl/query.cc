@@ -10,6 +10,8 @@
 #include <cstring>
 
 #include "common/ipc_client.h"
+#include "hactl/json.h"
+#include "hactl/options.h"
 #include "hactl/sandbox.h"
 
 namespace hakeep::hactl {
@@ -93,6 +95,29 @@ Answer ask_one(const std::string& socket_dir, const std::string& daemon,
     std::vector<Link> links = connect_all(socket_dir, {daemon});
     confine();
     return ask(links.front(), request);
+}
+
+int send_command(const Options& options, const std::string& daemon, const proto::Envelope& request) {
+    Answer answer = ask_one(options.socket_dir, daemon, request);
+    if (!answer.reply || !answer.reply->has_command_reply()) {
+        std::fprintf(stderr, "hactl: %s\n",
+                     answer.reply ? (daemon + ": unexpected reply").c_str() : answer.problem.c_str());
+        return 1;
+    }
+    const proto::CommandReply& outcome = answer.reply->command_reply();
+    if (options.json) {
+        JsonWriter json;
+        json.begin_object().key("ok").value(outcome.ok()).key("message").value(outcome.message());
+        json.key("changes").begin_array();
+        for (const std::string& change : outcome.changes()) json.value(change);
+        json.end_array().end_object();
+        std::printf("%s\n", json.text().c_str());
+    } else {
+        std::fprintf(outcome.ok() ? stdout : stderr, "%s%s\n", outcome.ok() ? "" : "hactl: ",
+                     outcome.message().c_str());
+        for (const std::string& change : outcome.changes()) std::printf("  %s\n", change.c_str());
+    }
+    return outcome.ok() ? 0 : 1;
 }
 
 }  // namespace hakeep::hactl

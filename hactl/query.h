@@ -33,6 +33,11 @@ std::vector<Link> connect_all(const std::string& socket_dir,
 // No capabilities, no new privileges, hactl's seccomp list. Exits 1 on failure.
 void confine();
 Answer ask(const Link& link, const proto::Envelope& request);
+// Sends a runtime change (Drain, Resign, ...) to `daemon` and prints its
+// CommandReply (what changed, or why not), as text or JSON. Returns the exit status.
+struct Options;
+int send_command(const Options& options, const std::string& daemon, const proto::Envelope& request);
+
 // connect_all() + confine() + ask() for a single daemon.
 Answer ask_one(const std::string& socket_dir, const std::string& daemon,
                const proto::Envelope& request);

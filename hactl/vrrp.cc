@@ -133,23 +133,7 @@ int command_resign(const Options& options) {
     }
     proto::Envelope request;
     request.mutable_resign()->set_instance(options.args[0]);
-    Answer answer = ask_one(options.socket_dir, "vrrpd", request);
-    if (!answer.reply || !answer.reply->has_command_reply()) {
-        std::fprintf(stderr, "hactl: %s\n", answer.reply ? "vrrpd: unexpected reply" : answer.problem.c_str());
-        return 1;
-    }
-    const proto::CommandReply& outcome = answer.reply->command_reply();
-    if (options.json) {
-        JsonWriter json;
-        json.begin_object().key("ok").value(outcome.ok()).key("message").value(outcome.message());
-        json.key("changes").begin_array();
-        for (const std::string& change : outcome.changes()) json.value(change);
-        json.end_array().end_object();
-        std::printf("%s\n", json.text().c_str());
-    } else {
-        std::fprintf(outcome.ok() ? stdout : stderr, "%s%s\n", outcome.ok() ? "" : "hactl: ", outcome.message().c_str());
-    }
-    return outcome.ok() ? 0 : 1;
+    return send_command(options, "vrrpd", request);
 }
 
 }  // namespace hakeep::hactl
