@@ -11,10 +11,11 @@ using config::BlockKind;
 using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
+using config::once_flag;
+using config::once_with_value;
 using config::Schema;
 using config::unbounded;
 
-KeywordSpec single() { return KeywordSpec{1, 1, BlockKind::none, nullptr, false}; }
 
 std::string checker_list() {
     std::string text;
@@ -28,9 +29,9 @@ const Schema& check_schema() {
     static const Schema schema = [] {
         Schema built{{
             {"address", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
-            {"delay_loop", single()},
-            {"rise", single()},
-            {"fall", single()},
+            {"delay_loop", once_with_value()},
+            {"rise", once_with_value()},
+            {"fall", once_with_value()},
         }};
         for (const std::string& type : checker_types())
             built.keywords[type] = KeywordSpec{0, 0, BlockKind::required, &checker_schema(type)};
@@ -42,11 +43,11 @@ const Schema& check_schema() {
 const Schema& vrrp_script_schema() {
     static const Schema schema{{
         {"script", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
-        {"interval", single()},
-        {"timeout", single()},
+        {"interval", once_with_value()},
+        {"timeout", once_with_value()},
         {"weight", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
-        {"rise", single()},
-        {"fall", single()},
+        {"rise", once_with_value()},
+        {"fall", once_with_value()},
         {"user", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
         {"init_fail", KeywordSpec{0, 0, BlockKind::none, nullptr, false}},
     }};
@@ -150,7 +151,7 @@ const config::Schema& checkd_schema() {
         {"global_defs", KeywordSpec{0, 0, BlockKind::required, &checkd_global_defs_schema()}},
         {"check", KeywordSpec{1, 1, BlockKind::required, &check_schema()}},
         {"vrrp_script", KeywordSpec{1, 1, BlockKind::required, &vrrp_script_schema()}},
-        {"network_workers", single()},
+        {"network_workers", once_with_value()},
     }};
     return schema;
 }

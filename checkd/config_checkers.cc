@@ -14,24 +14,24 @@ using config::BlockKind;
 using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
+using config::once_flag;
+using config::once_with_value;
 using config::Schema;
 using config::unbounded;
 
-KeywordSpec single() { return KeywordSpec{1, 1, BlockKind::none, nullptr, false}; }
-KeywordSpec flag() { return KeywordSpec{0, 0, BlockKind::none, nullptr, false}; }
 
 // Options every network checker takes (keepalived's "common" checker keywords).
 Schema network_schema(std::initializer_list<std::pair<const std::string, KeywordSpec>> extra) {
     Schema schema{{
-        {"connect_ip", single()},
-        {"connect_port", single()},
-        {"bindto", single()},
-        {"bind_port", single()},
-        {"connect_timeout", single()},
-        {"retry", single()},
-        {"nb_get_retry", single()},
-        {"delay_before_retry", single()},
-        {"warmup", single()},
+        {"connect_ip", once_with_value()},
+        {"connect_port", once_with_value()},
+        {"bindto", once_with_value()},
+        {"bind_port", once_with_value()},
+        {"connect_timeout", once_with_value()},
+        {"retry", once_with_value()},
+        {"nb_get_retry", once_with_value()},
+        {"delay_before_retry", once_with_value()},
+        {"warmup", once_with_value()},
     }};
     schema.keywords.insert(extra);
     return schema;
@@ -39,10 +39,10 @@ Schema network_schema(std::initializer_list<std::pair<const std::string, Keyword
 
 const Schema& url_schema() {
     static const Schema schema{{
-        {"path", single()},
+        {"path", once_with_value()},
         {"status_code", KeywordSpec{1, unbounded}},
-        {"digest", single()},
-        {"virtualhost", single()},
+        {"digest", once_with_value()},
+        {"virtualhost", once_with_value()},
     }};
     return schema;
 }
@@ -50,12 +50,12 @@ const Schema& url_schema() {
 const Schema& http_schema() {
     static const Schema schema = network_schema({
         {"url", KeywordSpec{0, 0, BlockKind::required, &url_schema()}},
-        {"virtualhost", single()},
-        {"http_protocol", single()},
-        {"enable_sni", flag()},
-        {"sni_name", single()},
-        {"verify_cert", flag()},
-        {"ca_file", single()},
+        {"virtualhost", once_with_value()},
+        {"http_protocol", once_with_value()},
+        {"enable_sni", once_flag()},
+        {"sni_name", once_with_value()},
+        {"verify_cert", once_flag()},
+        {"ca_file", once_with_value()},
     });
     return schema;
 }
@@ -66,12 +66,12 @@ const Schema& tcp_schema() {
 }
 
 const Schema& smtp_schema() {
-    static const Schema schema = network_schema({{"helo_name", single()}});
+    static const Schema schema = network_schema({{"helo_name", once_with_value()}});
     return schema;
 }
 
 const Schema& dns_schema() {
-    static const Schema schema = network_schema({{"type", single()}, {"name", single()}});
+    static const Schema schema = network_schema({{"type", once_with_value()}, {"name", once_with_value()}});
     return schema;
 }
 
@@ -79,8 +79,8 @@ const Schema& udp_schema() {
     static const Schema schema = network_schema({
         {"payload", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
         {"require_reply", KeywordSpec{0, unbounded, BlockKind::none, nullptr, false}},
-        {"min_reply_length", single()},
-        {"max_reply_length", single()},
+        {"min_reply_length", once_with_value()},
+        {"max_reply_length", once_with_value()},
     });
     return schema;
 }
@@ -94,19 +94,19 @@ const Schema& ping_schema() {
 const Schema& misc_schema() {
     static const Schema schema{{
         {"misc_path", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
-        {"misc_timeout", single()},
-        {"misc_dynamic", flag()},
+        {"misc_timeout", once_with_value()},
+        {"misc_dynamic", once_flag()},
         {"user", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
-        {"warmup", single()},
+        {"warmup", once_with_value()},
     }};
     return schema;
 }
 
 const Schema& file_schema() {
     static const Schema schema{{
-        {"track_file", single()},
+        {"track_file", once_with_value()},
         {"weight", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
-        {"dynamic", flag()},
+        {"dynamic", once_flag()},
     }};
     return schema;
 }

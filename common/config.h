@@ -98,6 +98,11 @@ struct KeywordSpec {
     bool repeatable = true;  // false: a second occurrence is an error
 };
 
+// The two shapes most keywords take, said once: a keyword given at most once
+// in its block, with exactly one value ("priority 100") or none ("nopreempt").
+constexpr KeywordSpec once_with_value() { return KeywordSpec{1, 1, BlockKind::none, nullptr, false}; }
+constexpr KeywordSpec once_flag() { return KeywordSpec{0, 0, BlockKind::none, nullptr, false}; }
+
 struct Schema {
     std::map<std::string, KeywordSpec, std::less<>> keywords;
     // Accept and keep unknown keywords (with their words to end of line and an

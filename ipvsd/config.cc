@@ -14,11 +14,11 @@ using config::BlockKind;
 using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
+using config::once_flag;
+using config::once_with_value;
 using config::Schema;
 using config::unbounded;
 
-KeywordSpec single() { return KeywordSpec{1, 1, BlockKind::none, nullptr, false}; }
-KeywordSpec flag() { return KeywordSpec{0, 0, BlockKind::none, nullptr, false}; }
 // lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]
 KeywordSpec method() { return KeywordSpec{1, 6, BlockKind::none, nullptr, false}; }
 
@@ -40,11 +40,11 @@ const char* const checker_keywords[] = {"TCP_CHECK",  "HTTP_GET",  "SSL_GET",   
 const Schema& real_server_schema() {
     static const Schema schema = [] {
         Schema built{{
-        {"weight", single()},
-        {"track_check", single()},
-        {"inhibit_on_failure", flag()},
-        {"uthreshold", single()},
-        {"lthreshold", single()},
+        {"weight", once_with_value()},
+        {"track_check", once_with_value()},
+        {"inhibit_on_failure", once_flag()},
+        {"uthreshold", once_with_value()},
+        {"lthreshold", once_with_value()},
         {"lvs_method", method()},
         {"lb_kind", method()},
         }};
@@ -57,30 +57,30 @@ const Schema& real_server_schema() {
 
 const Schema& virtual_server_schema() {
     static const Schema schema{{
-        {"lb_algo", single()},
-        {"lvs_sched", single()},
+        {"lb_algo", once_with_value()},
+        {"lvs_sched", once_with_value()},
         {"lb_kind", method()},
         {"lvs_method", method()},
-        {"protocol", single()},
+        {"protocol", once_with_value()},
         {"persistence_timeout", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
-        {"persistence_granularity", single()},
-        {"quorum", single()},
-        {"hysteresis", single()},
-        {"alpha", flag()},
-        {"ha_suspend", flag()},
-        {"inhibit_on_failure", flag()},
+        {"persistence_granularity", once_with_value()},
+        {"quorum", once_with_value()},
+        {"hysteresis", once_with_value()},
+        {"alpha", once_flag()},
+        {"ha_suspend", once_flag()},
+        {"inhibit_on_failure", once_flag()},
         {"sorry_server", KeywordSpec{2, 2, BlockKind::none, nullptr, false}},
-        {"sh-port", flag()},
-        {"sh-fallback", flag()},
-        {"mh-port", flag()},
-        {"mh-fallback", flag()},
-        {"flag-1", flag()},
-        {"flag-2", flag()},
-        {"flag-3", flag()},
-        {"ops", flag()},
+        {"sh-port", once_flag()},
+        {"sh-fallback", once_flag()},
+        {"mh-port", once_flag()},
+        {"mh-fallback", once_flag()},
+        {"flag-1", once_flag()},
+        {"flag-2", once_flag()},
+        {"flag-3", once_flag()},
+        {"ops", once_flag()},
         {"real_server", KeywordSpec{1, 2, BlockKind::optional, &real_server_schema()}},
         // Check timing lives in checkd.conf; accepted so a keepalived block pastes.
-        {"delay_loop", single()},
+        {"delay_loop", once_with_value()},
     }};
     return schema;
 }

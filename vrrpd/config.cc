@@ -14,6 +14,8 @@ using config::BlockKind;
 using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
+using config::once_flag;
+using config::once_with_value;
 using config::unbounded;
 using config::Word;
 
@@ -25,22 +27,20 @@ const config::Schema& authentication_schema() {
     return schema;
 }
 
-KeywordSpec single() { return KeywordSpec{1, 1, BlockKind::none, nullptr, false}; }
-KeywordSpec flag() { return KeywordSpec{0, 0, BlockKind::none, nullptr, false}; }
 KeywordSpec list_block() { return KeywordSpec{0, 0, BlockKind::required}; }
 KeywordSpec script() { return KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}; }
 
 const config::Schema& instance_schema() {
     static const config::Schema schema{{
-        {"state", single()},
-        {"interface", single()},
-        {"virtual_router_id", single()},
-        {"priority", single()},
-        {"advert_int", single()},
-        {"version", single()},
-        {"nopreempt", flag()},
-        {"preempt", flag()},
-        {"preempt_delay", single()},
+        {"state", once_with_value()},
+        {"interface", once_with_value()},
+        {"virtual_router_id", once_with_value()},
+        {"priority", once_with_value()},
+        {"advert_int", once_with_value()},
+        {"version", once_with_value()},
+        {"nopreempt", once_flag()},
+        {"preempt", once_flag()},
+        {"preempt_delay", once_with_value()},
         {"virtual_ipaddress", list_block()},
         {"virtual_ipaddress_excluded", list_block()},
         {"virtual_routes", list_block()},
@@ -48,19 +48,19 @@ const config::Schema& instance_schema() {
         {"track_script", list_block()},
         {"track_interface", list_block()},
         {"track_file", list_block()},
-        {"unicast_src_ip", single()},
+        {"unicast_src_ip", once_with_value()},
         {"unicast_peer", list_block()},
         {"authentication", KeywordSpec{0, 0, BlockKind::required, &authentication_schema(), false}},
         {"use_vmac", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
-        {"vmac_xmit_base", flag()},
-        {"v3_checksum_as_v2", flag()},
-        {"skip_check_adv_addr", flag()},
-        {"garp_master_delay", single()},
-        {"garp_master_repeat", single()},
-        {"garp_master_refresh", single()},
-        {"garp_master_refresh_repeat", single()},
-        {"garp_interval", single()},
-        {"gna_interval", single()},
+        {"vmac_xmit_base", once_flag()},
+        {"v3_checksum_as_v2", once_flag()},
+        {"skip_check_adv_addr", once_flag()},
+        {"garp_master_delay", once_with_value()},
+        {"garp_master_repeat", once_with_value()},
+        {"garp_master_refresh", once_with_value()},
+        {"garp_master_refresh_repeat", once_with_value()},
+        {"garp_interval", once_with_value()},
+        {"gna_interval", once_with_value()},
         {"notify_master", script()},
         {"notify_backup", script()},
         {"notify_fault", script()},
@@ -83,7 +83,7 @@ const config::Schema& sync_group_schema() {
 
 const config::Schema& track_file_schema() {
     static const config::Schema schema{{
-        {"file", single()},
+        {"file", once_with_value()},
         {"weight", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
         {"init_file", KeywordSpec{0, 2, BlockKind::none, nullptr, false}},
     }};
