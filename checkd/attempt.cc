@@ -9,7 +9,7 @@ Attempt::~Attempt() {
 }
 
 void Attempt::close_fd() {
-    if (watching_) loop_.unwatch(fd_.get());
+    if (watching_) loop_.forget(fd_.get());  // closed below
     watching_ = false;
     fd_.reset();
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <unordered_map>
 #include <vector>
 
 #include "checkd/local_checks.h"
@@ -19,6 +20,8 @@ namespace {
 
 // Checks due within 2 ms of each other start on one wake-up (scheduler.h).
 constexpr Duration scheduler_tick = std::chrono::milliseconds(2);
+// How long a success that changes nothing may wait to travel with others.
+constexpr Duration quiet_batch_delay = std::chrono::milliseconds(100);
 
 // The worker's end of its link: whole assignments in, batched results out.
 // The supervisor sends nothing else; anything else ends the worker.
@@ -40,9 +43,20 @@ public:
 
     void report(const proto::ProbeResult& result) {
         *batch_.mutable_probe_results()->add_results() = result;
-        // Results of one turn of the loop travel together; a datagram stays small.
+        // A failure or a change of outcome is news: it leaves with this turn of
+        // the loop. A success like the one before only feeds counters and
+        // latency, so it waits up to quiet_batch_delay for company: one
+        // datagram (and one wake-up of the supervisor) for many checks.
+        const auto [last, first_seen] = last_ok_.try_emplace(result.id(), result.ok());
+        const bool news = !result.ok() || first_seen || last->second != result.ok();
+        last->second = result.ok();
         if (batch_.probe_results().results_size() >= 500) return flush();
-        if (!flush_timer_) flush_timer_ = loop_.schedule(Duration::zero(), [this] {
+        if (news && !news_pending_) {
+            news_pending_ = true;
+            if (flush_timer_) loop_.cancel(*flush_timer_);
+            flush_timer_.reset();
+        }
+        if (!flush_timer_) flush_timer_ = loop_.schedule(news_pending_ ? Duration::zero() : quiet_batch_delay, [this] {
             flush_timer_.reset();
             flush();
         });
@@ -71,6 +85,7 @@ private:
     void flush() {
         if (flush_timer_) loop_.cancel(*flush_timer_);
         flush_timer_.reset();
+        news_pending_ = false;
         if (batch_.probe_results().results_size() == 0) return;
         connection_.send(batch_);
         batch_.Clear();
@@ -83,6 +98,8 @@ private:
     std::vector<proto::ProbeSpec> pending_;
     proto::Envelope batch_;
     std::optional<EventLoop::TimerId> flush_timer_;
+    bool news_pending_ = false;
+    std::unordered_map<std::uint32_t, bool> last_ok_;  // by probe id: the last outcome sent
 };
 
 // Blocking, before the sandbox: the first whole assignment, so that the CA

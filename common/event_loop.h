@@ -34,9 +34,12 @@ public:
 
     // Watches `fd` for EPOLLIN/EPOLLOUT/...; calling it again changes the events
     // (the callback is kept if `callback` is empty). The caller owns the fd and
-    // must unwatch() before closing it.
+    // must unwatch() before closing it, or forget() right before closing it.
     void watch(int fd, std::uint32_t events, FdCallback callback = {});
     void unwatch(int fd);
+    // For a descriptor closed right after, and held nowhere else: its close
+    // takes it out of the epoll set, so no system call is made here.
+    void forget(int fd);
 
     // One-shot timers. Timers due at the same instant fire in the order they
     // were scheduled. cancel() of a fired or unknown id is harmless.
@@ -72,6 +75,7 @@ private:
         }
     };
 
+    // Sets the timerfd to the earliest deadline, unless it already holds it.
     void arm_timerfd();
     void on_signalfd_readable();
 
@@ -86,6 +90,10 @@ private:
     TimerId next_timer_id_ = 1;
     std::map<int, Callback> signal_handlers_;
     bool stopped_ = false;
+    // The heap's top may differ from what the timerfd holds (armed_deadline_):
+    // run_once() re-arms before it waits.
+    bool timerfd_stale_ = false;
+    std::optional<TimePoint> armed_deadline_;
 };
 
 }  // namespace hakeep

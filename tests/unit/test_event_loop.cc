@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -272,6 +273,27 @@ Test(event_loop, run_once_without_max_wait_wakes_for_a_timer) {
     cr_assert_eq(fired, 1);
 }
 
+// The timerfd is re-armed once per wake-up, not per schedule(): a timer
+// made from a callback, earlier than every other, still wakes the loop on
+// time, and one cancelled after arming costs only a spurious wake-up.
+Test(event_loop, timer_scheduled_earlier_from_a_callback_wakes_the_loop) {
+    SystemClock clock;
+    EventLoop loop(clock);
+    std::vector<std::string> fired;
+    loop.schedule(1000ms, [&] { fired.push_back("late"); });
+    const auto cancelled = loop.schedule(5ms, [&] { fired.push_back("cancelled"); });
+    loop.schedule(1ms, [&] {
+        fired.push_back("first");
+        loop.cancel(cancelled);
+        loop.schedule(30ms, [&] { fired.push_back("from-callback"); });
+    });
+    const auto start = std::chrono::steady_clock::now();
+    while (fired.size() < 2 && elapsed_ms(start) < 900) loop.run_once();
+    const long long took = elapsed_ms(start);
+    EXPECT_FIRED(fired, "first from-callback");
+    cr_assert(took >= 29 && took < 500, "the 30 ms timer fired after %lld ms", took);
+}
+
 Test(event_loop, run_until_stop_from_a_timer) {
     SystemClock clock;
     EventLoop loop(clock);
@@ -392,6 +414,37 @@ Test(event_loop, stale_event_not_delivered_to_a_reused_descriptor) {
     cr_assert_eq(new_calls, 0, "the old descriptor's event reached the new watcher");
     cr_assert(old_calls <= 1);
     loop.unwatch(reused);
+}
+
+// forget(): for a descriptor about to be closed. After the close the loop
+// delivers nothing for it, and its number, reused, can be watched anew.
+Test(event_loop, forget_then_close_then_reuse_the_number) {
+    SystemClock clock;
+    EventLoop loop(clock);
+    auto pipe = std::make_unique<Pipe>();
+    Pipe replacement;
+    const int number = pipe->read_end.get();
+    int old_calls = 0;
+    int new_calls = 0;
+    loop.watch(number, EPOLLIN, [&](std::uint32_t) { ++old_calls; });
+    pipe->put();
+    loop.forget(number);
+    pipe->read_end.reset();  // closed: out of the epoll set
+    loop.run_once(20ms);
+    cr_assert_eq(old_calls, 0, "an event for a forgotten descriptor was delivered");
+    cr_assert_eq(dup3(replacement.read_end.get(), number, O_CLOEXEC), number);
+    UniqueFd reused(number);
+    loop.watch(number, EPOLLIN, [&](std::uint32_t) {
+        ++new_calls;
+        char byte;
+        while (read(number, &byte, 1) == 1) {
+        }
+    });
+    replacement.put();
+    loop.run_once(1000ms);
+    cr_assert_eq(new_calls, 1, "the reused number was not watched");
+    cr_assert_eq(old_calls, 0);
+    loop.unwatch(number);
 }
 
 Test(event_loop, callback_unwatching_itself) {
