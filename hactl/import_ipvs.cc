@@ -196,6 +196,8 @@ void import_virtual_server(Translation& t, const ConfigNode& block) {
         const std::string& key = node.keyword.text;
         if (key == "real_server" && !node.args.empty() && node.args.size() <= 2) {
             body += real_server_block(t, node, inherited);
+        } else if (key == "real_server") {
+            t.refuse(node, "needs ADDRESS [PORT]");
         } else if (in(virtual_server_keys(), key) && !node.has_block) {
             body += node_text(node, 1);
         } else if (in(inherited_keys(), key) && !node.has_block) {

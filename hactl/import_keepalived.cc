@@ -137,6 +137,11 @@ ImportedConfigs import_keepalived(const std::vector<ConfigNode>& statements, con
             import::import_virtual_server(t, node);
         else if (key == "virtual_server_group" && named_block)
             import::import_virtual_server_group(t, node);
+        else if (key == "vrrp_instance" || key == "vrrp_sync_group" || key == "vrrp_script" ||
+                 key == "vrrp_track_file" || key == "track_file" || key == "virtual_server_group")
+            t.refuse(node, "needs one name and a { block }");
+        else if (key == "virtual_server" || key == "global_defs")
+            t.refuse(node, key == "global_defs" ? "needs a { block } and no value" : "needs an address and a { block }");
         else if (key.starts_with("$") || key.starts_with("@") || key.starts_with("~"))
             t.refuse(node, "keepalived's definitions and conditional lines are not read: expand them first");
         else

@@ -383,3 +383,58 @@ Test(import, quoted_words_survive) {
     cr_assert_eq(command.size(), 3);
     EXPECT_TEXT(command[1], "%s");
 }
+
+Test(import, ipv6_and_fwmark_services) {
+    const auto out = import_file(samples + "fwmark_ipv6.conf");
+    cr_expect(out.refused.empty());
+    const ipvsd::IpvsdConfig ipvs = ipvsd_of(out);
+    const checkd::CheckdConfig checks = checkd_of(out);
+    cr_assert_eq(ipvs.virtual_servers.size(), 2u);
+    const ipvsd::RealServerConfig& six = ipvs.virtual_servers[0].real_servers.at(0);
+    EXPECT_TEXT(six.track_check, "2001:db8:1::a_80");
+    const checkd::CheckConfig* web = find_check(checks, six.track_check);
+    cr_assert_not_null(web);
+    EXPECT_TEXT(web->address, "2001:db8:1::a");
+    cr_expect_eq(web->checkers.at(0).spec.connect_timeout_ms(), 2000u);
+    const ipvsd::VirtualServerConfig& mark = ipvs.virtual_servers[1];
+    cr_expect_eq(mark.fwmark, 7u);
+    cr_expect(mark.forwarding.method == ipvsd::Forwarding::tunnel);
+    const checkd::CheckConfig* tcp = find_check(checks, mark.real_servers.at(0).track_check);
+    cr_assert_not_null(tcp);
+    cr_expect_eq(tcp->port, 0, "port 0: no port on the check's address");
+    cr_expect_eq(tcp->checkers.at(0).spec.port(), 443u);
+}
+
+// Malformed or hostile shapes are refused with their place, never a crash,
+// and what is left still loads.
+Test(import, malformed_blocks_are_refused) {
+    const auto out = import_text(
+        "vrrp_instance {\n}\n"
+        "virtual_server 192.0.2.1 80\n"
+        "global_defs x {\n}\n"
+        "virtual_server 192.0.2.1 80 {\n"
+        " real_server 203.0.113.1 80 90 {\n }\n"
+        " real_server 203.0.113.2 80 {\n"
+        "  TCP_CHECK {\n   delay_loop 2\n  }\n"
+        "  MISC_CHECK {\n   delay_loop 3\n   misc_path /bin/true\n  }\n"
+        " }\n"
+        "}\n"
+        "vrrp_sync_group G {\n group {\n }\n track_script {\n  x\n }\n}\n");
+    const std::vector<std::string> expected = {
+        "/k.conf:1:1: cannot translate vrrp_instance: needs one name and a { block }",
+        "/k.conf:3:1: cannot translate virtual_server: needs an address and a { block }",
+        "/k.conf:4:1: cannot translate global_defs: needs a { block } and no value",
+        "/k.conf:7:2: cannot translate real_server: needs ADDRESS [PORT]",
+        "/k.conf:14:4: cannot translate delay_loop: the checkers of one real server share one delay_loop in checkd.conf",
+        "/k.conf:22:2: cannot translate track_script: vrrpd's sync groups track nothing themselves: track in the member instances",
+    };
+    const std::vector<std::string> actual = refusals(out);
+    cr_assert_eq(actual.size(), expected.size(), "got %zu refusals", actual.size());
+    for (std::size_t index = 0; index < expected.size(); ++index) EXPECT_TEXT(actual[index], expected[index].c_str());
+    const checkd::CheckdConfig checks = checkd_of(out);
+    cr_assert_eq(checks.checks.size(), 1u);
+    cr_expect_eq(checks.checks[0].delay_loop_ms, 2000, "the first checker's delay_loop");
+    cr_expect_eq(checks.checks[0].checkers.size(), 2u);
+    (void)ipvsd_of(out);
+    (void)vrrpd_of(out);
+}
