@@ -59,12 +59,15 @@ int command_import_keepalived(const Options& options) {
         return 2;
     }
     const UniqueFd dir(::open(out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) {
+        std::fprintf(stderr, "hactl: import-keepalived: %s: %s\n", out_dir.c_str(), std::strerror(errno));
+        return 2;
+    }
     const char* const names[] = {"vrrpd.conf", "ipvsd.conf", "checkd.conf"};
     UniqueFd outputs[3];
     for (int index = 0; index < 3; ++index) {
-        if (dir)
-            outputs[index] = UniqueFd(::openat(dir.get(), names[index],
-                                               O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640));
+        outputs[index] = UniqueFd(::openat(dir.get(), names[index],
+                                           O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640));
         if (!outputs[index]) {
             std::fprintf(stderr, "hactl: import-keepalived: %s/%s: %s\n", out_dir.c_str(), names[index],
                          std::strerror(errno));
