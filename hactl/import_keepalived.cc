@@ -15,6 +15,15 @@ void Translation::refuse(const config::Word& word, const std::string& reason) {
     refused.push_back(Untranslatable{word.where, word.text, reason});
 }
 
+bool Translation::first_definition(const config::ConfigNode& block) {
+    // keepalived's track_file and vrrp_track_file both become vrrpd's vrrp_track_file.
+    const std::string kind = block.keyword.text == "track_file" ? "vrrp_track_file" : block.keyword.text;
+    const std::string key = kind + " " + block.args.at(0).text;
+    const auto [first, inserted] = defined.try_emplace(key, block.where());
+    if (!inserted) refuse(block, "'" + block.args[0].text + "' defined twice (first at " + first->second.to_string() + ")");
+    return inserted;
+}
+
 std::string indent(int depth) { return std::string(static_cast<std::size_t>(depth) * 4, ' '); }
 
 std::string quote(const config::Word& word) {
@@ -119,6 +128,8 @@ ImportedConfigs import_keepalived(const std::vector<ConfigNode>& statements, con
                 weight.reverse = given->args.size() > 1 && given->args[1].text == "reverse";
             }
             t.scripts[node.args[0].text] = weight;
+            // A generated check never takes a vrrp_script's name (they share checkd.conf).
+            t.check_bodies.try_emplace(node.args[0].text, "");
         } else if ((key == "track_file" || key == "vrrp_track_file") && node.args.size() == 1) {
             if (const ConfigNode* file = node.find("file"); file && file->args.size() == 1)
                 t.track_file_paths[node.args[0].text] = file->args[0].text;
@@ -126,7 +137,11 @@ ImportedConfigs import_keepalived(const std::vector<ConfigNode>& statements, con
     }
     for (const ConfigNode& node : statements) {
         const std::string& key = node.keyword.text;
-        const bool named_block = node.has_block && node.args.size() == 1;
+        const bool named_block = node.has_block && node.args.size() == 1 &&
+                                 (key == "virtual_server_group" || key == "vrrp_sync_group" ||
+                                  key == "vrrp_instance" || key == "vrrp_script" ||
+                                  key == "vrrp_track_file" || key == "track_file");
+        if (named_block && !t.first_definition(node)) continue;
         if (key == "global_defs" && node.has_block && node.args.empty()) import_global_defs(t, node);
         else if (key == "vrrp_instance" && named_block) import::import_vrrp_instance(t, node);
         else if (key == "vrrp_sync_group" && named_block) import::import_sync_group(t, node);

@@ -27,6 +27,10 @@ struct Translation {
     std::map<std::string, std::string> track_file_paths;   // track_file name -> file
     std::map<std::string, std::string> check_bodies;       // generated check name -> body
     bool skip_check_adv_addr = false;                      // global vrrp_skip_check_adv_addr
+    std::map<std::string, config::SourceLocation> defined; // "KIND NAME" -> where
+
+    // False (and refused) when a block of that kind and name came before.
+    bool first_definition(const config::ConfigNode& block);
 
     void refuse(const config::ConfigNode& node, const std::string& reason);
     void refuse(const config::Word& word, const std::string& reason);

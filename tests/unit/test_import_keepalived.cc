@@ -438,3 +438,25 @@ Test(import, malformed_blocks_are_refused) {
     (void)ipvsd_of(out);
     (void)vrrpd_of(out);
 }
+
+Test(import, names_defined_twice_and_names_taken_by_scripts) {
+    const auto out = import_text(
+        "vrrp_script 203.0.113.1_80 {\n script /bin/true\n}\n"
+        "vrrp_script 203.0.113.1_80 {\n script /bin/false\n}\n"
+        "track_file drain {\n file /run/drain\n}\n"
+        "vrrp_track_file drain {\n file /run/other\n}\n"
+        "virtual_server 192.0.2.1 80 {\n real_server 203.0.113.1 80 {\n  TCP_CHECK {\n  }\n }\n}\n");
+    const std::vector<std::string> expected = {
+        "/k.conf:4:1: cannot translate vrrp_script: '203.0.113.1_80' defined twice (first at /k.conf:1:1)",
+        "/k.conf:10:1: cannot translate vrrp_track_file: 'drain' defined twice (first at /k.conf:7:1)",
+    };
+    const std::vector<std::string> actual = refusals(out);
+    cr_assert_eq(actual.size(), expected.size(), "got %zu refusals", actual.size());
+    for (std::size_t index = 0; index < expected.size(); ++index) EXPECT_TEXT(actual[index], expected[index].c_str());
+    const checkd::CheckdConfig checks = checkd_of(out);
+    cr_expect_eq(checks.checks.size(), 2u);
+    EXPECT_TEXT(ipvsd_of(out).virtual_servers.at(0).real_servers.at(0).track_check, "203.0.113.1_80_2");
+    (void)vrrpd_of(out);
+    cr_expect(out.vrrpd_conf.find("file /run/drain") != std::string::npos, "the first track_file kept");
+    cr_expect(out.vrrpd_conf.find("/run/other") == std::string::npos, "the second one left out");
+}
