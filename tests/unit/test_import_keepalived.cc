@@ -67,6 +67,13 @@ std::vector<std::string> refusals(const hactl::ImportedConfigs& out) {
         cr_expect_str_eq(held_.c_str(), expected); \
     } while (0)
 
+// Exactly these FILE:LINE:COL lines, in this order.
+static void expect_refusals(const hactl::ImportedConfigs& out, const std::vector<std::string>& expected) {
+    const std::vector<std::string> actual = refusals(out);
+    cr_assert_eq(actual.size(), expected.size(), "got %zu refusals", actual.size());
+    for (std::size_t index = 0; index < expected.size(); ++index) EXPECT_TEXT(actual[index], expected[index].c_str());
+}
+
 Test(import, classic_nopreempt_pair) {
     for (const char* node : {"a", "b"}) {
         const auto out = import_file(samples + "classic_nopreempt_" + node + ".conf");
@@ -338,9 +345,7 @@ Test(import, untranslatable_items_with_their_place) {
         f + "43:9: cannot translate BFD_CHECK: checkd has no such checker",
         f + "49:1: cannot translate bfd_instance: no hakeep equivalent",
     };
-    const std::vector<std::string> actual = refusals(out);
-    cr_assert_eq(actual.size(), expected.size(), "got %zu refusals", actual.size());
-    for (std::size_t index = 0; index < expected.size(); ++index) EXPECT_TEXT(actual[index], expected[index].c_str());
+    expect_refusals(out, expected);
     // What could be translated still is, and loads.
     const vrrpd::VrrpdConfig vrrp = vrrpd_of(out);
     EXPECT_TEXT(vrrp.global.router_id, "EDGE");
@@ -428,9 +433,7 @@ Test(import, malformed_blocks_are_refused) {
         "/k.conf:14:4: cannot translate delay_loop: the checkers of one real server share one delay_loop in checkd.conf",
         "/k.conf:22:2: cannot translate track_script: vrrpd's sync groups track nothing themselves: track in the member instances",
     };
-    const std::vector<std::string> actual = refusals(out);
-    cr_assert_eq(actual.size(), expected.size(), "got %zu refusals", actual.size());
-    for (std::size_t index = 0; index < expected.size(); ++index) EXPECT_TEXT(actual[index], expected[index].c_str());
+    expect_refusals(out, expected);
     const checkd::CheckdConfig checks = checkd_of(out);
     cr_assert_eq(checks.checks.size(), 1u);
     cr_expect_eq(checks.checks[0].delay_loop_ms, 2000, "the first checker's delay_loop");
@@ -450,9 +453,7 @@ Test(import, names_defined_twice_and_names_taken_by_scripts) {
         "/k.conf:4:1: cannot translate vrrp_script: '203.0.113.1_80' defined twice (first at /k.conf:1:1)",
         "/k.conf:10:1: cannot translate vrrp_track_file: 'drain' defined twice (first at /k.conf:7:1)",
     };
-    const std::vector<std::string> actual = refusals(out);
-    cr_assert_eq(actual.size(), expected.size(), "got %zu refusals", actual.size());
-    for (std::size_t index = 0; index < expected.size(); ++index) EXPECT_TEXT(actual[index], expected[index].c_str());
+    expect_refusals(out, expected);
     const checkd::CheckdConfig checks = checkd_of(out);
     cr_expect_eq(checks.checks.size(), 2u);
     EXPECT_TEXT(ipvsd_of(out).virtual_servers.at(0).real_servers.at(0).track_check, "203.0.113.1_80_2");
