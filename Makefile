@@ -102,6 +102,9 @@ DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \
   libseccomp-dev libcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
   libssl-dev libcriterion-dev iproute2 keepalived ipvsadm user-mode-linux kmod \
   tshark python3 procps iputils-ping busybox mandoc passwd
+# hactl metrics is checked by promtool (Prometheus text format) and by the
+# OpenMetrics parser of prometheus_client (tests/netns, tests/uml).
+DEB_PACKAGES += prometheus python3-prometheus-client
 # Packaging (make deb, make check-package): Debian's build tools, lintian,
 # debootstrap for the install test, systemd-analyze, getfacl, and the SELinux
 # policy tool chain (selinux-policy-dev builds, setools' sesearch queries).

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "hactl/commands.h"
 #include "hactl/json.h"
+#include "hactl/pages.h"
 #include "hactl/query.h"
 #include "hactl/table.h"
 
@@ -100,22 +101,11 @@ int command_checks(const Options& options) {
     // Many checks come in pages, each under the datagram cap; they are joined
     // into one reply before printing.
     proto::ChecksReply whole;
-    std::uint32_t next = 0;
-    do {
-        proto::Envelope request;
-        request.mutable_checks_request()->set_first_check(next);
-        Answer answer = ask(links.front(), request);
-        if (!answer.reply || !answer.reply->has_checks_reply()) {
-            std::fprintf(stderr, "hactl: %s\n",
-                         answer.reply ? "checkd: unexpected reply" : answer.problem.c_str());
-            return 1;
-        }
-        std::string error;
-        if (!join_checks_page(whole, std::move(*answer.reply->mutable_checks_reply()), next, error)) {
-            std::fprintf(stderr, "hactl: %s\n", error.c_str());
-            return 1;
-        }
-    } while (next != 0);
+    std::string problem;
+    if (!ask_checks(links.front(), whole, problem)) {
+        std::fprintf(stderr, "hactl: %s\n", problem.c_str());
+        return 1;
+    }
     order_checks(whole);
     if (options.json) print_json(whole);
     else print_table(whole);

@@ -16,6 +16,7 @@ const char* const usage_text =
     "  checks            every check: state, since, failures, last reason, latency\n"
     "  vrrp              VRRP instances: state, priorities, master, VIPs, counters, drops\n"
     "  resign INSTANCE   a MASTER instance sends priority 0 and becomes BACKUP\n"
+    "  metrics [--openmetrics] [DAEMON]  metrics text for node_exporter's textfile collector\n"
     "options:\n"
     "  --socket-dir DIR  the daemons' sockets (default /run/hakeep)\n"
     "  --json            one JSON object instead of a table\n"
