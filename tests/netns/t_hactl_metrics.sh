@@ -89,19 +89,25 @@ hk_wait_for '(( $(ttl_drops) >= 3 ))' 3 || hk_fail "vrrpd on a did not count the
 
 # ---- both formats, both parsers
 parse() { "$HK_PYTHON" "$HK_NETNS_DIR/metrics_parse.py" "$@"; }
-hk_hactl --socket-dir "$CK_SOCK" metrics
-hk_assert_rc 0 "hactl metrics"
-hk_assert_eq "" "$HK_ERR" "hactl metrics' stderr with every daemon up"
-prom=$HK_OUT
-hk_run promtool check metrics <<<"$prom"
-hk_assert_rc 0 "promtool check metrics"
-hk_assert_eq "" "$HK_OUT$HK_ERR" "promtool's remarks"
-hk_hactl --socket-dir "$CK_SOCK" metrics --openmetrics
-hk_assert_rc 0 "hactl metrics --openmetrics"
-om=$HK_OUT
-hk_run parse openmetrics <<<"$om"
-hk_assert_rc 0 "the OpenMetrics parser"
-parsed=$HK_OUT
+# metrics WHEN: hactl metrics in both flavours (exit 0), promtool on the
+# default one (no remark), the OpenMetrics parser on --openmetrics. Sets prom,
+# om, parsed (the parser's JSON) and err (hactl's stderr).
+metrics() {
+  hk_hactl --socket-dir "$CK_SOCK" metrics
+  hk_assert_rc 0 "hactl metrics $1"
+  prom=$HK_OUT err=$HK_ERR
+  hk_run promtool check metrics <<<"$prom"
+  hk_assert_rc 0 "promtool check metrics $1"
+  hk_assert_eq "" "$HK_OUT$HK_ERR" "promtool's remarks $1"
+  hk_hactl --socket-dir "$CK_SOCK" metrics --openmetrics
+  hk_assert_rc 0 "hactl metrics --openmetrics $1"
+  om=$HK_OUT
+  hk_run parse openmetrics <<<"$om"
+  hk_assert_rc 0 "the OpenMetrics parser $1"
+  parsed=$HK_OUT
+}
+metrics "with every daemon up"
+hk_assert_eq "" "$err" "hactl metrics' stderr with every daemon up"
 hk_run parse prometheus <<<"$prom"
 hk_assert_rc 0 "the Prometheus text parser"
 # Read between the two hactl runs, so counters may have moved: same series.
@@ -176,17 +182,8 @@ hk_assert_eq '["hakeep_daemon_up|daemon=vrrpd"]' "$(hk_json 'sorted(k for k in d
 
 # ---- a daemon down: up 0 and nothing else of it; exit 0 for the cron job
 hk_stop_daemon a checkd
-hk_hactl --socket-dir "$CK_SOCK" metrics
-hk_assert_rc 0 "hactl metrics with checkd stopped"
-hk_assert_contains "checkd is not running" "$HK_ERR" "hactl metrics' stderr"
-prom=$HK_OUT
-hk_run promtool check metrics <<<"$prom"
-hk_assert_rc 0 "promtool check metrics with checkd stopped"
-hk_assert_eq "" "$HK_OUT$HK_ERR" "promtool's remarks with checkd stopped"
-hk_hactl --socket-dir "$CK_SOCK" metrics --openmetrics
-hk_run parse openmetrics <<<"$HK_OUT"
-hk_assert_rc 0 "the OpenMetrics parser with checkd stopped"
-parsed=$HK_OUT
+metrics "with checkd stopped"
+hk_assert_contains "checkd is not running" "$err" "hactl metrics' stderr"
 expect 'hakeep_daemon_up|daemon=checkd' 0.0
 expect 'hakeep_daemon_up|daemon=vrrpd' 1.0
 hk_assert_eq '[]' "$(hk_json 'sorted(k for k in d["samples"] if "daemon=checkd" in k and not k.startswith("hakeep_daemon_up|"))' <<<"$parsed")" \
