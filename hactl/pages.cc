@@ -1,7 +1,5 @@
 #include "hactl/pages.h"
 
-#include <cstdint>
-
 #include "hactl/checks.h"
 
 namespace hakeep::hactl {
@@ -17,18 +15,22 @@ bool ask_ipvs(const Link& link, proto::IpvsReply& whole, std::string& problem) {
             problem = answer.reply ? "ipvsd: unexpected reply" : answer.problem;
             return false;
         }
-        proto::IpvsReply& page = *answer.reply->mutable_ipvs_reply();
-        if (next != 0 && page.next_virtual_server() != 0 && page.next_virtual_server() <= next) {
-            problem = "ipvsd: pages do not advance";
-            return false;
-        }
-        const bool first = next == 0;
-        next = page.next_virtual_server();
-        auto servers = std::move(*page.mutable_virtual_servers());
-        page.clear_virtual_servers();
-        if (first) whole = page;
-        for (auto& server : servers) *whole.add_virtual_servers() = std::move(server);
+        if (!join_ipvs_page(whole, std::move(*answer.reply->mutable_ipvs_reply()), next, problem)) return false;
     } while (next != 0);
+    return true;
+}
+
+bool join_ipvs_page(proto::IpvsReply& whole, proto::IpvsReply&& page, std::uint32_t& next, std::string& problem) {
+    if (page.next_virtual_server() != 0 && page.next_virtual_server() <= next) {
+        problem = "ipvsd: pages do not advance";
+        return false;
+    }
+    const bool first = next == 0;
+    next = page.next_virtual_server();
+    auto servers = std::move(*page.mutable_virtual_servers());
+    page.clear_virtual_servers();
+    if (first) whole = page;
+    for (auto& server : servers) *whole.add_virtual_servers() = std::move(server);
     whole.set_next_virtual_server(0);
     return true;
 }

@@ -4,6 +4,7 @@
 // hactl metrics.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/proto/hakeep.pb.h"
@@ -15,5 +16,10 @@ namespace hakeep::hactl {
 // the pages do not advance.
 bool ask_ipvs(const Link& link, proto::IpvsReply& whole, std::string& problem);
 bool ask_checks(const Link& link, proto::ChecksReply& whole, std::string& problem);
+
+// Adds `page`, asked for from `next`, to `whole` and advances `next` (0 after
+// the last page); the first page also brings the reply's other fields. False,
+// with `problem`, when the pages do not advance. (checkd's: join_checks_page.)
+bool join_ipvs_page(proto::IpvsReply& whole, proto::IpvsReply&& page, std::uint32_t& next, std::string& problem);
 
 }  // namespace hakeep::hactl

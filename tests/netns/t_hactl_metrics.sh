@@ -192,6 +192,21 @@ hk_assert_eq '[]' "$(hk_json 'sorted(k for k in d["samples"] if k.startswith("ha
 expect 'hakeep_daemon_peer_connected|daemon=vrrpd|peer=checkd' 0.0
 expect 'hakeep_vrrp_state|instance=VI_1|state=MASTER' 1.0
 
+# ---- a table of many pages: 1500 virtual servers, far over one datagram
+for ((i = 1; i <= 1500; i++)); do
+  printf 'virtual_server 198.51.100.%d %d {\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n' $((i % 250 + 1)) $((1000 + i))
+  printf '    real_server 203.0.113.%d 8080 { weight 1 }\n}\n' $((i % 250 + 1))
+done | hk_write_config "$HK_TMP/ipvsd.conf"
+hk_hactl --socket-dir "$CK_SOCK" reload ipvsd
+hk_assert_rc 0 "hactl reload ipvsd (1500 virtual servers)"
+hk_hactl --socket-dir "$CK_SOCK" metrics --openmetrics ipvsd
+hk_assert_rc 0 "hactl metrics ipvsd with 1500 virtual servers"
+hk_assert_eq 1000000 "$(wc -c <<<"$HK_OUT" | awk '{ print ($1 > 1000000 ? 1000000 : $1) }')" "size of the text (over 1 MB)"
+hk_run parse openmetrics <<<"$HK_OUT"
+hk_assert_rc 0 "the OpenMetrics parser on 1500 virtual servers"
+hk_assert_eq '[1500, 1500, 1.0]' "$(hk_json '[sum(k.startswith(f + "|") for k in d["samples"]) for f in ("hakeep_ipvs_virtual_server_info", "hakeep_ipvs_real_server_up")] + [d["samples"].get("hakeep_ipvs_real_server_up|real_server=203.0.113.1:8080|virtual_server=198.51.100.1:2500")]' <<<"$HK_OUT")" \
+  "virtual servers and real servers of every page, the last one up"
+
 # ---- what is not metrics
 hk_hactl --socket-dir "$CK_SOCK" metrics bogus
 hk_assert_rc 2 "hactl metrics bogus"
