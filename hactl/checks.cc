@@ -65,22 +65,6 @@ int state_rank(const std::string& state) {
 
 }  // namespace
 
-bool join_checks_page(proto::ChecksReply& whole, proto::ChecksReply&& page, std::uint32_t& next,
-                      std::string& error) {
-    if (page.next_check() != 0 && page.next_check() <= next) {
-        error = "checkd: pages do not advance";
-        return false;
-    }
-    const bool first = next == 0;
-    next = page.next_check();
-    auto checks = std::move(*page.mutable_checks());
-    page.clear_checks();
-    if (first) whole = page;
-    for (auto& check : checks) *whole.add_checks() = std::move(check);
-    whole.set_next_check(0);
-    return true;
-}
-
 void order_checks(proto::ChecksReply& reply) {
     std::vector<proto::CheckDetail> checks(std::make_move_iterator(reply.mutable_checks()->begin()),
                                            std::make_move_iterator(reply.mutable_checks()->end()));

@@ -19,7 +19,9 @@ bool ask_checks(const Link& link, proto::ChecksReply& whole, std::string& proble
 
 // Adds `page`, asked for from `next`, to `whole` and advances `next` (0 after
 // the last page); the first page also brings the reply's other fields. False,
-// with `problem`, when the pages do not advance. (checkd's: join_checks_page.)
+// with `problem`, when the pages do not advance.
 bool join_ipvs_page(proto::IpvsReply& whole, proto::IpvsReply&& page, std::uint32_t& next, std::string& problem);
+bool join_checks_page(proto::ChecksReply& whole, proto::ChecksReply&& page, std::uint32_t& next,
+                      std::string& problem);
 
 }  // namespace hakeep::hactl
