@@ -152,8 +152,13 @@ void state_set(Exposition& out, const char* family, const char* key_label, std::
 void status_metrics(Exposition& out, const std::string& daemon, const proto::StatusReply& status,
                     long long now_unix_ms) {
     out.add("hakeep_daemon_info", {{"daemon", daemon}, {"version", status.version()}, {"user", status.user()}}, "1");
-    out.add("hakeep_daemon_start_time_seconds", {{"daemon", daemon}},
-            seconds_from_ms(now_unix_ms - static_cast<long long>(status.uptime_ms())));
+    // The daemon's own start time: the same value in every run, so that a
+    // change of it means a restart. From its uptime only for a daemon too
+    // old to say.
+    const long long started = status.start_unix_ms() != 0
+                                  ? static_cast<long long>(status.start_unix_ms())
+                                  : now_unix_ms - static_cast<long long>(status.uptime_ms());
+    out.add("hakeep_daemon_start_time_seconds", {{"daemon", daemon}}, seconds_from_ms(started));
     if (status.config_loaded_unix_ms() != 0)
         out.add("hakeep_daemon_config_load_timestamp_seconds", {{"daemon", daemon}},
                 seconds_from_ms(static_cast<long long>(status.config_loaded_unix_ms())));

@@ -45,7 +45,7 @@ struct DaemonMetrics {
 };
 
 struct MetricsInput {
-    long long now_unix_ms = 0;  // turns uptimes into start times
+    long long now_unix_ms = 0;  // turns uptimes into start times (daemons without start_unix_ms)
     std::vector<DaemonMetrics> daemons;
 };
 

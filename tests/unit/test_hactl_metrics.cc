@@ -141,6 +141,7 @@ hactl::MetricsInput everything() {
     input.daemons.push_back({"vrrpd", status(60'000), vrrp(), {}, {}});
     input.daemons.push_back({"ipvsd", status(1'500), {}, ipvs(), {}});
     input.daemons.push_back({"checkd", status(123), {}, {}, checks()});
+    input.daemons[2].status->set_start_unix_ms(1'799'000'000'250);  // said by the daemon: taken as is
     return input;
 }
 
@@ -219,7 +220,8 @@ Test(hactl_metrics, values_of_each_daemon) {
         "hakeep_daemon_up{daemon=\"vrrpd\"} 1",
         "hakeep_daemon_info{daemon=\"ipvsd\",version=\"0.1.0\",user=\"hakeep-x\"} 1",
         "hakeep_daemon_start_time_seconds{daemon=\"vrrpd\"} 1799999940.123",
-        "hakeep_daemon_start_time_seconds{daemon=\"checkd\"} 1800000000",
+        "hakeep_daemon_start_time_seconds{daemon=\"checkd\"} 1799000000.25",
+        "hakeep_daemon_start_time_seconds{daemon=\"ipvsd\"} 1799999998.623",
         "hakeep_daemon_config_load_timestamp_seconds{daemon=\"checkd\"} 1799999000",
         "hakeep_daemon_peer_connected{daemon=\"vrrpd\",peer=\"checkd\"} 1",
         "hakeep_daemon_checks_stale{daemon=\"vrrpd\"} 1",
