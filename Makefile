@@ -102,6 +102,12 @@ DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \
   libseccomp-dev libcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
   libssl-dev libcriterion-dev iproute2 keepalived ipvsadm user-mode-linux kmod \
   tshark python3 procps iputils-ping busybox mandoc passwd
+# hactl metrics is checked by promtool (Prometheus text format) and by the
+# OpenMetrics parser of prometheus_client (tests/netns, tests/uml).
+DEB_PACKAGES += prometheus python3-prometheus-client
+# Installing starts nothing: a policy-rc.d (only while apt-get runs, and only
+# if the host has none) keeps prometheus.service and keepalived.service from
+# starting on a host run by systemd; the tests start what they need.
 # Packaging (make deb, make check-package): Debian's build tools, lintian,
 # debootstrap for the install test, systemd-analyze, getfacl, and the SELinux
 # policy tool chain (selinux-policy-dev builds, setools' sesearch queries).
@@ -112,7 +118,10 @@ deps:
 	@if dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES) 2>/dev/null | grep -qv 'install ok installed' \
 	   || [ $$(dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES) 2>/dev/null | wc -l) -ne $(words $(DEB_PACKAGES)) ]; then \
 	  echo "deps: installing $(DEB_PACKAGES)"; \
+	  guard=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d && guard=1; fi; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PACKAGES); \
+	  rc=$$?; [ -z "$$guard" ] || rm -f /usr/sbin/policy-rc.d; exit $$rc; \
 	else echo "deps: all present"; fi
 
 # ---------------------------------------------------------------- tests

@@ -52,7 +52,7 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
             checks_.push_back(CheckRecord{check.name, check_type_text(check), check_target_text(check),
                                           check.script_weight, id,
                                           CheckHealth(check.checkers.size(), check.rise, check.fall, check.init_fail),
-                                          {}, 0, 0, 0, 0});
+                                          {}, 0, 0, 0, 0, 0});
         }
         CheckRecord& record = checks_.back();
         for (std::size_t index = 0; index < check.checkers.size(); ++index) {
@@ -100,7 +100,10 @@ std::vector<CheckTable::Change> CheckTable::record(const proto::ProbeResult& res
         const Health before = record.health.state();
         if (record.health.record(checker, outcome)) {
             ++record.seq;
-            if (record.health.state() != before) record.since_unix_ms = now_unix_ms;
+            if (record.health.state() != before) {
+                record.since_unix_ms = now_unix_ms;
+                ++record.state_changes;
+            }
             changed.push_back(Change{check, before});
         }
     }
@@ -155,6 +158,7 @@ void CheckTable::fill_reply(proto::ChecksReply& reply, std::size_t first, std::s
         detail.set_latency_us(record.latency_us);
         detail.set_weight(record.health.has_weight() ? record.health.weight() : record.script_weight);
         detail.set_runs(record.runs);
+        detail.set_state_changes(record.state_changes);
         used += detail.ByteSizeLong() + 4;  // field tag and length
         if (reply.checks_size() > 0 && used > budget) {
             reply.set_next_check(static_cast<std::uint32_t>(index));

@@ -35,6 +35,7 @@ struct CheckRecord {
     long long since_unix_ms = 0;        // last change of state
     std::uint64_t runs = 0;
     std::uint32_t latency_us = 0;
+    std::uint64_t state_changes = 0;    // of the published state, for hactl metrics
 };
 
 class CheckTable {

@@ -51,6 +51,7 @@ struct Runtime {
     Daemon& daemon;
     const sandbox::Account& account;
     TimePoint started;
+    long long started_unix_ms = 0;        // the same moment on the wall clock, for hactl metrics
     long long config_loaded_unix_ms = 0;
     ipc::RoleAccountNames account_names;  // as resolved at start
     sd_notify::Notifier& notifier;        // the service manager (does nothing without one)
@@ -66,6 +67,7 @@ void answer_status(const Runtime& runtime, const DaemonContext& context, ipc::Co
     reply.set_uptime_ms(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(context.loop.now() - runtime.started)
             .count()));
+    reply.set_start_unix_ms(static_cast<std::uint64_t>(runtime.started_unix_ms));
     reply.set_config_file(runtime.options.config_file);
     reply.set_config_loaded_unix_ms(static_cast<std::uint64_t>(runtime.config_loaded_unix_ms));
     reply.set_user(runtime.account.name);
@@ -149,12 +151,14 @@ int run_daemon(const DaemonSpec& spec, Daemon& daemon, int argc, char** argv) {
         EventLoop loop(clock);
         // Before the sandbox: it reads and clears NOTIFY_SOCKET and WATCHDOG_*.
         sd_notify::Notifier notifier = sd_notify::Notifier::from_environment();
+        const long long started_unix_ms = unix_time_ms();
         Runtime runtime{spec,
                         options,
                         daemon,
                         *account,
                         loop.now(),
-                        unix_time_ms(),
+                        started_unix_ms,
+                        started_unix_ms,
                         daemon.account_names(),
                         notifier,
                         "running as " + account->name};

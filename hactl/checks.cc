@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "hactl/commands.h"
 #include "hactl/json.h"
+#include "hactl/pages.h"
 #include "hactl/query.h"
 #include "hactl/table.h"
 
@@ -64,22 +65,6 @@ int state_rank(const std::string& state) {
 
 }  // namespace
 
-bool join_checks_page(proto::ChecksReply& whole, proto::ChecksReply&& page, std::uint32_t& next,
-                      std::string& error) {
-    if (page.next_check() != 0 && page.next_check() <= next) {
-        error = "checkd: pages do not advance";
-        return false;
-    }
-    const bool first = next == 0;
-    next = page.next_check();
-    auto checks = std::move(*page.mutable_checks());
-    page.clear_checks();
-    if (first) whole = page;
-    for (auto& check : checks) *whole.add_checks() = std::move(check);
-    whole.set_next_check(0);
-    return true;
-}
-
 void order_checks(proto::ChecksReply& reply) {
     std::vector<proto::CheckDetail> checks(std::make_move_iterator(reply.mutable_checks()->begin()),
                                            std::make_move_iterator(reply.mutable_checks()->end()));
@@ -100,22 +85,11 @@ int command_checks(const Options& options) {
     // Many checks come in pages, each under the datagram cap; they are joined
     // into one reply before printing.
     proto::ChecksReply whole;
-    std::uint32_t next = 0;
-    do {
-        proto::Envelope request;
-        request.mutable_checks_request()->set_first_check(next);
-        Answer answer = ask(links.front(), request);
-        if (!answer.reply || !answer.reply->has_checks_reply()) {
-            std::fprintf(stderr, "hactl: %s\n",
-                         answer.reply ? "checkd: unexpected reply" : answer.problem.c_str());
-            return 1;
-        }
-        std::string error;
-        if (!join_checks_page(whole, std::move(*answer.reply->mutable_checks_reply()), next, error)) {
-            std::fprintf(stderr, "hactl: %s\n", error.c_str());
-            return 1;
-        }
-    } while (next != 0);
+    std::string problem;
+    if (!ask_checks(links.front(), whole, problem)) {
+        std::fprintf(stderr, "hactl: %s\n", problem.c_str());
+        return 1;
+    }
     order_checks(whole);
     if (options.json) print_json(whole);
     else print_table(whole);

@@ -4,6 +4,7 @@
 
 #include "hactl/commands.h"
 #include "hactl/json.h"
+#include "hactl/pages.h"
 #include "hactl/query.h"
 #include "hactl/table.h"
 
@@ -121,26 +122,11 @@ int command_ipvs(const Options& options) {
     // A large table comes in pages, each under the datagram cap; they are
     // joined into one reply before printing.
     proto::IpvsReply whole;
-    std::uint32_t next = 0;
-    do {
-        proto::Envelope request;
-        request.mutable_ipvs_request()->set_first_virtual_server(next);
-        Answer answer = ask(links.front(), request);
-        if (!answer.reply || !answer.reply->has_ipvs_reply()) {
-            std::fprintf(stderr, "hactl: %s\n",
-                         answer.reply ? "ipvsd: unexpected reply" : answer.problem.c_str());
-            return 1;
-        }
-        proto::IpvsReply& page = *answer.reply->mutable_ipvs_reply();
-        if (next != 0 && page.next_virtual_server() != 0 && page.next_virtual_server() <= next) {
-            std::fprintf(stderr, "hactl: ipvsd: pages do not advance\n");
-            return 1;
-        }
-        next = page.next_virtual_server();
-        auto pages = std::move(*page.mutable_virtual_servers());
-        if (whole.virtual_servers_size() == 0) whole = page;
-        for (auto& server : pages) *whole.add_virtual_servers() = std::move(server);
-    } while (next != 0);
+    std::string problem;
+    if (!ask_ipvs(links.front(), whole, problem)) {
+        std::fprintf(stderr, "hactl: %s\n", problem.c_str());
+        return 1;
+    }
     if (options.json) print_json(whole);
     else print_table(whole);
     return 0;

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
         {"vrrp", command_vrrp},
         {"resign", command_resign},
         {"import-keepalived", command_import_keepalived},
+        {"metrics", command_metrics},
     };
     auto command = commands.find(options.command);
     if (command == commands.end()) {

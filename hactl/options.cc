@@ -17,6 +17,8 @@ const char* const usage_text =
     "  vrrp              VRRP instances: state, priorities, master, VIPs, counters, drops\n"
     "  resign INSTANCE   a MASTER instance sends priority 0 and becomes BACKUP\n"
     "  import-keepalived FILE --out DIR   vrrpd.conf, ipvsd.conf, checkd.conf from keepalived.conf\n"
+    "  metrics [--openmetrics] [DAEMON]\n"
+    "                    metrics for node_exporter's textfile collector (hactl(8) METRICS)\n"
     "options:\n"
     "  --socket-dir DIR  the daemons' sockets (default /run/hakeep)\n"
     "  --json            one JSON object instead of a table\n"

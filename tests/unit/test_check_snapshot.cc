@@ -10,6 +10,7 @@
 #include "common/check_states.h"
 #include "common/ipc_codec.h"
 #include "hactl/checks.h"
+#include "hactl/pages.h"
 
 using namespace hakeep;
 

@@ -86,6 +86,12 @@ Test(checkd_table, results_feed_every_check_of_a_probe_with_its_own_rise) {
     cr_expect_not(event.up());
     cr_expect_eq(event.seq(), 2u, "b changed twice");
     cr_expect_str_eq(event.reason().c_str(), "connect: refused");
+    cr_expect_eq(table.checks()[1].state_changes, 2u, "b: UNKNOWN -> UP -> DOWN");
+    table.record(result(shared, false, "connect: refused"), 3500);
+    cr_expect_eq(table.checks()[1].state_changes, 2u, "a failure while DOWN is no change");
+    proto::ChecksReply reply;
+    table.fill_reply(reply, 0, 1 << 20);
+    cr_expect_eq(reply.checks(1).state_changes(), 2u, "hactl sees the count");
     cr_expect(table.record(result(9999, true), 4000).empty(), "a probe of an older configuration");
 }
 
