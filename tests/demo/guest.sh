@@ -58,7 +58,7 @@ fail() {
 
 # ---------------------------------------------------------------- cleanup
 cleanup() {
-  local rc=$? log pid ns
+  local rc=$? log pid i left
   set +eEu
   trap - EXIT ERR
   touch "$D/client.stop" 2>/dev/null
@@ -70,14 +70,18 @@ cleanup() {
       tail -n 15 "$log"
     done
   fi
+  # Every process the demo started (the daemons stop their own children),
+  # TERM then, after at most 2 s, KILL; then the namespaces. The guest goes
+  # down after this anyway, but the same steps work outside it.
   for pid in "${PID[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  sleep 0.2
-  for pid in "${PID[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  for ns in "${NAMESPACES[@]}"; do
-    # shellcheck disable=SC2046
-    kill -KILL $(ip netns pids "$ns" 2>/dev/null) 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
+  for ((i = 0; i < 20; i++)); do
+    left=0
+    for pid in "${PID[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
+    ((left)) || break
+    sleep 0.1
   done
+  for pid in "${PID[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  ((${#NAMESPACES[@]} == 0)) || printf 'netns del %s\n' "${NAMESPACES[@]}" | ip -force -batch - 2>/dev/null
   exit "$rc"
 }
 trap cleanup EXIT
@@ -170,7 +174,9 @@ accounts() {
   mkdir -p "$D/etc"
   cp /etc/passwd /etc/group "$D/etc/"
   declare -A used=()
-  while IFS=: read -r _ _ id _; do used[$id]=1; done < <(cat /etc/passwd /etc/group)
+  for a in /etc/passwd /etc/group; do
+    while IFS=: read -r _ _ id _; do used[$id]=1; done <"$a"
+  done
   next_id() { # the highest system id below 1000 free in both files, in id
     for ((id = 999; id > 100; id--)); do [[ -n ${used[$id]:-} ]] || { used[$id]=1; return 0; }; done
     fail "no free system id for the demo's accounts"
@@ -178,8 +184,11 @@ accounts() {
   for g in hakeep hakeep-admin; do
     [[ $found == *$'\n'"$g:"* || $found == "$g:"* ]] && continue
     next_id
-    [[ $g == hakeep ]] && echo "$g:x:$id:hakeep-vrrp,hakeep-ipvs,hakeep-check" >>"$D/etc/group" ||
+    if [[ $g == hakeep ]]; then
+      echo "$g:x:$id:hakeep-vrrp,hakeep-ipvs,hakeep-check" >>"$D/etc/group"
+    else
       echo "$g:x:$id:" >>"$D/etc/group"
+    fi
   done
   for a in hakeep-vrrp hakeep-ipvs hakeep-check; do
     [[ $found == *"$a:"* ]] && continue
@@ -242,32 +251,6 @@ web_start() {
   PID[web/$n]=$!
 }
 web_stop() { kill -TERM "${PID[web/$1]}"; wait "${PID[web/$1]}" 2>/dev/null || true; unset "PID[web/$1]"; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-
-# sandboxes: each daemon's /proc/PID/status as a table; fails unless each runs
-# as its account (not root) with exactly its capabilities (DESIGN.md §1),
-# no_new_privs and a seccomp filter.
-declare -A CAPS=([vrrpd]=0000000000003000 [ipvsd]=0000000000001000 [checkd]=0000000000000000)
-sandboxes() {
-  local node d pid key value rest uid eff nnp seccomp
-  printf '   %-5s %-7s %-6s %-17s %-11s %s\n' NODE DAEMON UID CapEff NoNewPrivs Seccomp
-  for node in "${NODES[@]}"; do
-    for d in "${DAEMONS[@]}"; do
-      pid=${PID[$node/$d]}
-      while read -r key value rest; do
-        case $key in
-          Uid:) uid=$value ;;
-          CapEff:) eff=$value ;;
-          NoNewPrivs:) nnp=$value ;;
-          Seccomp:) seccomp=$value ;;
-        esac
-      done <"/proc/$pid/status"
-      printf '   %-5s %-7s %-6s %-17s %-11s %s\n' "$node" "$d" "$uid" "$eff" "$nnp" "$seccomp"
-      [[ $uid != 0 && $eff == "${CAPS[$d]}" && $nnp == 1 && $seccomp == 2 ]] ||
-        fail "$node's $d: Uid $uid CapEff $eff NoNewPrivs $nnp Seccomp $seccomp; expected an account, CapEff ${CAPS[$d]}, 1, 2"
-    done
-  done
-}
 health() { # NAME on|off
   mkdir -p "$D/www/$1"
   if [[ $2 == on ]]; then echo ok >"$D/www/$1/health"; else rm -f "$D/www/$1/health"; fi
