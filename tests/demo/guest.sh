@@ -239,14 +239,12 @@ lab() {
   done
 }
 
-# web_start NAME: Python's http.server in hk-NAME on port 80 (threads: in the
-# guest a fork a request, as busybox httpd does, costs six times as much);
-# / answers NAME, /health answers "ok" while $D/www/NAME/health exists.
+# web_start NAME: tests/demo/web.py in hk-NAME on port 80: / answers NAME,
+# /health answers "ok" while $D/www/NAME/health exists.
 web_start() {
   local n=$1
   mkdir -p "$D/www/$n"
-  echo "$n" >"$D/www/$n/index.html"
-  ip netns exec "hk-$n" /usr/bin/python3 -m http.server 80 --directory "$D/www/$n" </dev/null \
+  ip netns exec "hk-$n" /usr/bin/python3 "$HERE/web.py" "$n" 80 "$D/www/$n/health" </dev/null \
     >>"$D/www/$n.log" 2>&1 &
   PID[web/$n]=$!
 }
@@ -505,7 +503,7 @@ ok "backend removal: web2 DOWN, removed by ipvsd, then stopped; no request faile
 # ---------------------------------------------------------------- the backend back
 caption "web2 back: its server started, then /health restored; checkd marks it UP, ipvsd adds it"
 web_start web2
-wait_for '[[ $(nsx dir2 curl -s -m 1 "http://${ADDR[web2]}/") == web2 ]]' 5 || fail "web2's server did not start"
+wait_for '[[ $(nsx dir2 curl -s -m 1 "http://${ADDR[web2]}/") == web2 ]]' 10 || fail "web2's server did not start"
 now_ms; on_ms=$NOW_MS
 health web2 on
 for node in dir2 dir1; do
