@@ -11,8 +11,8 @@ IP resolves to: that is where the request goes, so each line says which
 director carried it (--mac maps MAC addresses to names). One line a request
 is appended to LOG:
 
-    START_MS END_MS ok BACKEND DIRECTOR
-    START_MS END_MS fail REASON DIRECTOR
+    START_MS END_MS ok BACKEND DIRECTOR CLIENT_PORT
+    START_MS END_MS fail REASON DIRECTOR CLIENT_PORT
 
 (milliseconds of the Unix epoch). It stops when STOPFILE exists or after
 --max-seconds, whichever comes first, so it can never run away.
@@ -36,20 +36,21 @@ def arp_mac(address):
     return None
 
 
-def request(vip, port, timeout):
+def request(s, vip, port, timeout):
     deadline = time.monotonic() + timeout
-    with socket.create_connection((vip, port), timeout=timeout) as s:
-        s.sendall(b"GET / HTTP/1.0\r\nHost: demo\r\n\r\n")
-        data = b""
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("timed out")
-            s.settimeout(left)
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+    s.settimeout(timeout)
+    s.connect((vip, port))
+    s.sendall(b"GET / HTTP/1.0\r\nHost: demo\r\n\r\n")
+    data = b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        s.settimeout(left)
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     status = head.split(b"\r\n", 1)[0]
     if not status.startswith(b"HTTP/1.") or status.split()[1:2] != [b"200"]:
@@ -83,13 +84,23 @@ def main():
             mac = arp_mac(vip)
             director = names.get(mac, mac) if mac else "unresolved"
             start = time.time()
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            local_port = 0
             try:
-                result = "ok " + request(vip, port, timeout)
+                result = "ok " + request(s, vip, port, timeout)
             except Exception as error:  # every failure is a result to record
                 reason = str(error) or type(error).__name__
                 result = "fail " + reason.replace(" ", "_")
+            finally:
+                # connect() chose the port (no bind: the kernel then takes
+                # them in turn for one destination, not at random)
+                try:
+                    local_port = s.getsockname()[1]
+                except OSError:
+                    pass
+                s.close()
             finished = time.time()
-            out.write("%d %d %s %s\n" % (start * 1000, finished * 1000, result, director))
+            out.write("%d %d %s %s %d\n" % (start * 1000, finished * 1000, result, director, local_port))
             time.sleep(interval)
 
 

@@ -20,6 +20,12 @@
 #   configuration, same table), so the connection goes on. Connection sync
 #   (lvs_sync_daemon) would not cover it: a connection is synced after a few
 #   packets, not at its SYN.
+# - inhibit_on_failure: a real server whose check is DOWN keeps its place with
+#   weight 0, so no new connection goes to it (mh-fallback: mh then takes the
+#   next real server for its share) and those under way finish. A
+#   real server removed from IPVS has the kernel drop the packets of its
+#   connections (net.ipv4.vs.expire_nodest_conn only expires them sooner): a
+#   request begun just before the removal would fail.
 #
 # Prints "ok: ..." for every expectation met and "demo: PASS" at the end;
 # any expectation not met prints "demo: FAIL: ..." and exits 1.
@@ -58,12 +64,22 @@ fail() {
 
 # ---------------------------------------------------------------- cleanup
 cleanup() {
-  local rc=$? log pid i left
+  local rc=$? log pid i left ports port node
   set +eEu
   trap - EXIT ERR
   touch "$D/client.stop" 2>/dev/null
   if ((rc != 0)); then
     [[ -n $FAILED ]] || printf '\ndemo: FAIL: exit status %s\n' "$rc"
+    # the directors' IPVS connection entries of the requests that failed
+    ports=()
+    for port in $(awk '$3 == "fail" { print $6 }' "$LOG" 2>/dev/null); do
+      ports+=(-e "${ADDR[client]}:$port ")
+    done
+    for node in "${NODES[@]}"; do
+      ((${#ports[@]})) || break
+      printf -- '--- %s: ipvsadm -Lnc, the entries of the failed requests\n' "$node"
+      nsx "$node" ipvsadm -Lnc | grep -F -e "pro expire" "${ports[@]}"
+    done
     for log in "$D"/dir?/*.log "$D"/www/*.log; do
       [[ -s $log ]] || continue
       printf -- '--- %s (last 15 lines)\n' "$log"
@@ -134,17 +150,21 @@ check_since() {
   json=$(hactl "$1" --json checks 2>/dev/null) && json_object "$json" name "$2" && json_field since_unix_ms
 }
 # kernel_rs NODE: the real servers of $VIP:80 in NODE's kernel (ipvsadm,
-# independent of hakeep), one "ADDRESS:PORT" a line, in KERNEL_RS.
+# independent of hakeep): KERNEL_WEIGHT[ADDRESS] and KERNEL_ACTIVE[ADDRESS]
+# (active connections); KERNEL_RS the same as text, for messages.
+declare -A KERNEL_WEIGHT=() KERNEL_ACTIVE=()
 kernel_rs() {
   local line
-  KERNEL_RS=''
+  KERNEL_RS='' KERNEL_WEIGHT=() KERNEL_ACTIVE=()
   while read -r -a line; do
-    [[ ${line[0]} == '->' && ${line[1]} != RemoteAddress* ]] && KERNEL_RS+="${line[1]}"$'\n'
+    [[ ${line[0]} == '->' && ${line[1]} != RemoteAddress* ]] || continue
+    KERNEL_WEIGHT[${line[1]%:*}]=${line[3]}
+    KERNEL_ACTIVE[${line[1]%:*}]=${line[4]}
+    KERNEL_RS+="${line[1]} weight ${line[3]}; "
   done < <(nsx "$1" ipvsadm -Ln -t "$VIP:80" 2>/dev/null)
   [[ -n $KERNEL_RS ]]
 }
-in_kernel() { kernel_rs "$1" && [[ $KERNEL_RS == *"${ADDR[$2]}:80"$'\n'* ]]; }
-not_in_kernel() { kernel_rs "$1" && [[ $KERNEL_RS != *"${ADDR[$2]}:80"$'\n'* ]]; }
+kernel_weight_is() { kernel_rs "$1" && [[ ${KERNEL_WEIGHT[${ADDR[$2]}]:-absent} == "$3" ]]; } # NODE WEB WEIGHT
 has_vip() { local out; out=$(ip -n "hk-$1" -o addr show dev eth0) && [[ $out == *" $VIP/"* ]]; }
 # ready NODE: every check UP and every backend in the kernel's table.
 ready() {
@@ -154,7 +174,7 @@ ready() {
     json_object "$json" name "$n" && json_field state && [[ $FIELD == UP ]] || return 1
   done
   kernel_rs "$1" || return 1
-  for n in "${WEBS[@]}"; do [[ $KERNEL_RS == *"${ADDR[$n]}:80"$'\n'* ]] || return 1; done
+  for n in "${WEBS[@]}"; do [[ ${KERNEL_WEIGHT[${ADDR[$n]}]:-} == 1 ]] || return 1; done
 }
 
 # ---------------------------------------------------------------- accounts
@@ -280,8 +300,10 @@ EOF
     echo "virtual_server $VIP 80 {"
     echo "    lb_algo mh                 # Maglev hashing: the same backend from either director"
     echo "    mh-port                    # of the client's address and port"
+    echo "    mh-fallback                # the next one when that backend has weight 0"
     echo "    lb_kind DR"
     echo "    protocol TCP"
+    echo "    inhibit_on_failure         # a DOWN real server: weight 0, its connections finish"
     for n in "${WEBS[@]}"; do echo "    real_server ${ADDR[$n]} 80 { weight 1  track_check $n }"; done
     echo "}"
   } >"$D/$node/ipvsd.conf"
@@ -356,7 +378,7 @@ tally() {
 # with the request before and after it, times in seconds since the demo began.
 failures_since() {
   awk -v from="$1" -v t0="$((T0 / 1000))" 'NR <= from { next }
-    function show(line,   f) { split(line, f, " "); printf "\n   +%.3fs..+%.3fs %s %s via %s", (f[1] - t0) / 1000, (f[2] - t0) / 1000, f[3], f[4], f[5] }
+    function show(line,   f) { split(line, f, " "); printf "\n   +%.3fs..+%.3fs %s %s via %s, client port %s", (f[1] - t0) / 1000, (f[2] - t0) / 1000, f[3], f[4], f[5], f[6] }
     $3 == "fail" && shown < 5 { show(prev); show($0); after = 1; shown++; prev = $0; next }
     after { show($0); after = 0 }
     { prev = $0 }' "$LOG"
@@ -474,41 +496,43 @@ while IFS= read -r line; do [[ $line != *stale* ]] || say "$line"; done <"$D/dir
 ok "dir1 BACKUP without the VIP, dir2 still MASTER (nopreempt)"
 
 # ---------------------------------------------------------------- a backend out
-caption "web2 out for maintenance: first its /health fails (checkd: DOWN, ipvsd: removed), then its server stops"
+caption "web2 out for maintenance: first its /health fails, so checkd marks it DOWN and ipvsd takes it out"
+say "(inhibit_on_failure: weight 0, no new connection; those under way finish; then the server stops)"
 log_lines; before=$LOG_LINES
 now_ms; off_ms=$NOW_MS
 health web2 off
 for node in dir2 dir1; do
-  wait_for "check_is $node web2 DOWN && not_in_kernel $node web2" 5 ||
-    fail "$node: web2 not DOWN or still in IPVS: $(hactl "$node" checks 2>&1) $KERNEL_RS"
+  wait_for "check_is $node web2 DOWN && kernel_weight_is $node web2 0" 5 ||
+    fail "$node: web2 not DOWN or not at weight 0 in IPVS: $(hactl "$node" checks 2>&1) $KERNEL_RS"
 done
 now_ms; out_ms=$NOW_MS
 check_since dir2 web2; down_ms=$FIELD
-say "checkd (dir2) marked web2 DOWN $((down_ms - off_ms)) ms after /health went away (fall 2 x delay_loop 0.5 s);"
-say "ipvsd removed it from the kernel's table on both directors:"
+say "checkd (dir2) marked web2 DOWN $((down_ms - off_ms)) ms after /health went away (fall 2 x delay_loop 0.5 s),"
+say "and ipvsd set its weight to 0 on both directors:"
 hactl dir2 checks | indent
-nsx dir2 ipvsadm -Ln | indent
-sleep 0.3   # requests already sent to web2 finish
+hactl dir2 ipvs | indent
+wait_for 'kernel_rs dir2 && [[ ${KERNEL_ACTIVE[${ADDR[web2]}]} == 0 ]]' 3 ||
+  fail "web2 still has active connections on dir2: $KERNEL_RS"
 web_stop web2
-say "web2's server stopped"
+say "no active connection left to web2 (ipvsadm on dir2): its server stopped"
 sleep 1
 log_lines
 tally "$before"
 say "requests since /health went away: $TALLY"
 late=$(awk -v t="$((out_ms + 100))" '$3 == "ok" && $4 == "web2" && $1 > t { n++ } END { print n + 0 }' "$LOG")
-((late == 0)) || fail "web2 answered $late requests after it was removed"
+((late == 0)) || fail "web2 answered $late requests begun after its weight was 0"
 [[ $TALLY == *"failed 0" ]] || fail "requests failed while web2 went out: $(failures_since "$before")"
-ok "backend removal: web2 DOWN, removed by ipvsd, then stopped; no request failed"
+ok "backend out: web2 DOWN, weight 0 in IPVS on both directors, then stopped; no request failed"
 
 # ---------------------------------------------------------------- the backend back
-caption "web2 back: its server started, then /health restored; checkd marks it UP, ipvsd adds it"
+caption "web2 back: its server started, then /health restored; checkd marks it UP, ipvsd gives it weight 1"
 web_start web2
 wait_for '[[ $(nsx dir2 curl -s -m 1 "http://${ADDR[web2]}/") == web2 ]]' 10 || fail "web2's server did not start"
 now_ms; on_ms=$NOW_MS
 health web2 on
 for node in dir2 dir1; do
-  wait_for "check_is $node web2 UP && in_kernel $node web2" 5 ||
-    fail "$node: web2 not UP or not back in IPVS: $(hactl "$node" checks 2>&1) $KERNEL_RS"
+  wait_for "check_is $node web2 UP && kernel_weight_is $node web2 1" 5 ||
+    fail "$node: web2 not UP or not back at weight 1 in IPVS: $(hactl "$node" checks 2>&1) $KERNEL_RS"
 done
 check_since dir2 web2; up_ms=$FIELD
 say "checkd (dir2) marked web2 UP $((up_ms - on_ms)) ms after /health came back (rise 2 x delay_loop 0.5 s)"
@@ -518,7 +542,7 @@ log_lines
 tally "$back"
 say "requests since it is back: $TALLY"
 [[ $TALLY =~ web2\ [1-9][0-9]*, && $TALLY == *"failed 0" ]] || fail "web2 should answer again and none fail: $TALLY"
-ok "backend back: web2 UP, re-added, answering"
+ok "backend back: web2 UP, weight 1 again, answering"
 
 # ---------------------------------------------------------------- summary
 touch "$D/client.stop"
