@@ -72,9 +72,9 @@ cleanup() {
     [[ -n $FAILED ]] || printf '\ndemo: FAIL: exit status %s\n' "$rc"
     # the directors' IPVS connection entries of the requests that failed
     ports=()
-    for port in $(awk '$3 == "fail" { print $6 }' "$LOG" 2>/dev/null); do
+    while read -r port; do
       ports+=(-e "${ADDR[client]}:$port ")
-    done
+    done < <(awk '$3 == "fail" { print $6 }' "$LOG" 2>/dev/null)
     for node in "${NODES[@]}"; do
       ((${#ports[@]})) || break
       printf -- '--- %s: ipvsadm -Lnc, the entries of the failed requests\n' "$node"
@@ -159,6 +159,7 @@ kernel_rs() {
   while read -r -a line; do
     [[ ${line[0]} == '->' && ${line[1]} != RemoteAddress* ]] || continue
     KERNEL_WEIGHT[${line[1]%:*}]=${line[3]}
+    # shellcheck disable=SC2034  # read in a wait_for condition
     KERNEL_ACTIVE[${line[1]%:*}]=${line[4]}
     KERNEL_RS+="${line[1]} weight ${line[3]}; "
   done < <(nsx "$1" ipvsadm -Ln -t "$VIP:80" 2>/dev/null)
@@ -279,7 +280,7 @@ health() { # NAME on|off
 text() { local t; IFS= read -r -d '' t || true; printf '%s' "$t"; }
 configure() { # NODE
   local node=$1 n
-  mkdir -p -m 0755 "$D/$node"
+  mkdir -m 0755 "$D/$node"
   text >"$D/$node/vrrpd.conf" <<EOF
 # vrrpd.conf of $node: one VRRPv3 instance moving the virtual IP.
 vrrp_instance VI_1 {
@@ -387,7 +388,7 @@ failures_since() {
 answered_via() { local log; log=$(<"$LOG") && [[ $log == *" ok web"[0-9]" $1"* ]]; }
 
 # ================================================================ the demo
-mkdir -p -m 0755 "$D"
+mkdir -m 0755 "$D"
 caption "User-Mode Linux guest up ($(uname -r)): accounts, network namespaces, backends"
 accounts
 lab
