@@ -167,6 +167,15 @@ kernel_rs() {
 }
 kernel_weight_is() { kernel_rs "$1" && [[ ${KERNEL_WEIGHT[${ADDR[$2]}]:-absent} == "$3" ]]; } # NODE WEB WEIGHT
 has_vip() { local out; out=$(ip -n "hk-$1" -o addr show dev eth0) && [[ $out == *" $VIP/"* ]]; }
+# both_see CHECK STATE WEIGHT: within 5 s, checkd says CHECK is STATE and the
+# kernel has its real server at WEIGHT, on both directors.
+both_see() {
+  local node
+  for node in dir2 dir1; do
+    wait_for "check_is $node $1 $2 && kernel_weight_is $node $1 $3" 5 ||
+      fail "$node: $1 not $2 at weight $3 in IPVS: $(hactl "$node" checks 2>&1) $KERNEL_RS"
+  done
+}
 # ready NODE: every check UP and every backend in the kernel's table.
 ready() {
   local json n
@@ -502,10 +511,7 @@ say "(inhibit_on_failure: weight 0, no new connection; those under way finish; t
 log_lines; before=$LOG_LINES
 now_ms; off_ms=$NOW_MS
 health web2 off
-for node in dir2 dir1; do
-  wait_for "check_is $node web2 DOWN && kernel_weight_is $node web2 0" 5 ||
-    fail "$node: web2 not DOWN or not at weight 0 in IPVS: $(hactl "$node" checks 2>&1) $KERNEL_RS"
-done
+both_see web2 DOWN 0
 now_ms; out_ms=$NOW_MS
 check_since dir2 web2; down_ms=$FIELD
 say "checkd (dir2) marked web2 DOWN $((down_ms - off_ms)) ms after /health went away (fall 2 x delay_loop 0.5 s),"
@@ -531,10 +537,7 @@ web_start web2
 wait_for '[[ $(nsx dir2 curl -s -m 1 "http://${ADDR[web2]}/") == web2 ]]' 10 || fail "web2's server did not start"
 now_ms; on_ms=$NOW_MS
 health web2 on
-for node in dir2 dir1; do
-  wait_for "check_is $node web2 UP && kernel_weight_is $node web2 1" 5 ||
-    fail "$node: web2 not UP or not back at weight 1 in IPVS: $(hactl "$node" checks 2>&1) $KERNEL_RS"
-done
+both_see web2 UP 1
 check_since dir2 web2; up_ms=$FIELD
 say "checkd (dir2) marked web2 UP $((up_ms - on_ms)) ms after /health came back (rise 2 x delay_loop 0.5 s)"
 log_lines; back=$LOG_LINES
