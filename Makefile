@@ -2,8 +2,9 @@
 #
 #   make            build common/, the four binaries and the unit tests
 #   make deps       apt-get every build, test and demo dependency
-#   make check      deps, build, then every suite (netns, uml, asan, unit)
-#   make demo       the main job: daemons in a lab, then `hactl status`
+#   make check      deps, build, then every suite (netns, uml, demo, package, asan, unit)
+#   make demo       the main job: two directors, backends and a client in the
+#                   UML lab; VRRP failover and a backend out and back
 #   make asan       the unit tests under AddressSanitizer + UBSan
 #   make install    honours DESTDIR and PREFIX
 #   make clean
@@ -58,7 +59,7 @@ UNIT_BIN := $(BUILD)/tests/unit/unit_tests
 # Small programs the lab tests run (tests/uml/*.cc), linked like the unit tests.
 LAB_TOOLS := $(patsubst %.cc,$(BUILD)/%,$(wildcard tests/uml/*.cc))
 
-.PHONY: all deps check check-unit check-netns check-uml demo asan install clean bench
+.PHONY: all deps check check-unit check-netns check-uml check-demo demo asan install clean bench
 .PHONY: deb check-package
 
 all: $(addprefix $(BUILD)/bin/,$(BINARIES)) $(UNIT_BIN) $(LAB_TOOLS)
@@ -101,7 +102,7 @@ $(LAB_TOOLS): $(BUILD)/%: $(BUILD)/%.o $(DAEMON_LIB_OBJ) $(COMMON_LIB)
 DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \
   libseccomp-dev libcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
   libssl-dev libcriterion-dev iproute2 keepalived ipvsadm user-mode-linux kmod \
-  tshark python3 procps iputils-ping busybox mandoc passwd
+  tshark python3 procps iputils-ping busybox mandoc passwd curl
 # hactl metrics is checked by promtool (Prometheus text format) and by the
 # OpenMetrics parser of prometheus_client (tests/netns, tests/uml).
 DEB_PACKAGES += prometheus python3-prometheus-client
@@ -130,6 +131,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) check-netns
 	$(MAKE) check-uml
+	$(MAKE) check-demo
 	$(MAKE) check-package
 	$(MAKE) asan
 	$(MAKE) check-unit
@@ -177,9 +179,15 @@ check-package: deps
 	tests/package/run
 
 # ---------------------------------------------------------------- demo
+# tests/demo/run boots the UML lab (no root needed for it; deps may need it).
 demo: deps
 	$(MAKE) all
 	tests/demo/run $(BUILD)/bin
+
+# The demo as a test: its exit status and the lines it prints once each
+# expectation (failover, backend out and back, no failed request) is met.
+check-demo: all
+	tests/demo/check $(BUILD)/bin
 
 # ---------------------------------------------------------------- install
 install: all
