@@ -84,6 +84,7 @@ void print_json(const proto::VrrpReply& reply) {
 void print_table(const proto::VrrpReply& reply) {
     if (!reply.checkd_connected())
         std::printf("checkd: not connected%s\n", reply.checks_stale() ? " (tracked checks count as failed)" : "");
+    const bool colour = colour_on_stdout();
     Table table({"INSTANCE", "STATE", "PRIO", "EFF", "VRID", "IF", "VER", "MASTER", "VIPS", "SENT", "RECV",
                  "DROPS", "LAST TRANSITION"});
     for (const proto::VrrpInstanceStatus& vi : reply.instances()) {
@@ -91,7 +92,7 @@ void print_table(const proto::VrrpReply& reply) {
         for (const std::string& vip : vi.vips()) vips += (vips.empty() ? "" : ",") + vip;
         std::string reason = vi.last_transition_reason();
         if (!vi.fault_reason().empty()) reason = vi.fault_reason();
-        table.add_row({vi.name(), vi.state(), std::to_string(vi.priority()),
+        table.add_row({vi.name(), paint_state(vi.state(), colour), std::to_string(vi.priority()),
                        std::to_string(vi.effective_priority()), std::to_string(vi.vrid()), vi.interface(),
                        "v" + std::to_string(vi.version()), vi.master_address().empty() ? "-" : vi.master_address(),
                        vips.empty() ? "-" : vips, std::to_string(vi.adverts_sent()),
