@@ -349,7 +349,12 @@ void Vrrpd::stop(DaemonContext&) {
 
 proto::VrrpReply Vrrpd::vrrp_reply() const {
     proto::VrrpReply reply;
-    for (const auto& instance : instances_) *reply.add_instances() = instance->status();
+    for (const auto& instance : instances_) {
+        proto::VrrpInstanceStatus& status = *reply.add_instances() = instance->status();
+        for (const VrrpSyncGroupConfig& group : config_.sync_groups)
+            if (group.name == instance->config().sync_group)
+                for (const std::string& member : group.members) status.add_sync_group_members(member);
+    }
     for (std::size_t index = 0; index < unassigned_drops_.size(); ++index) {
         proto::VrrpDrop& drop = *reply.add_unassigned_drops();
         drop.set_reason(drop_reason_name(static_cast<DropReason>(index)));
