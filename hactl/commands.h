@@ -13,5 +13,6 @@ int command_undrain(const Options& options);
 int command_checks(const Options& options);
 int command_vrrp(const Options& options);
 int command_resign(const Options& options);
+int command_explain(const Options& options);
 
 }  // namespace hakeep::hactl

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
         {"checks", command_checks},
         {"vrrp", command_vrrp},
         {"resign", command_resign},
+        {"explain", command_explain},
     };
     auto command = commands.find(options.command);
     if (command == commands.end()) {

@@ -16,6 +16,7 @@ const char* const usage_text =
     "  checks            every check: state, since, failures, last reason, latency\n"
     "  vrrp              VRRP instances: state, priorities, master, VIPs, counters, drops\n"
     "  resign INSTANCE   a MASTER instance sends priority 0 and becomes BACKUP\n"
+    "  explain INSTANCE  why a VRRP instance is in its state: priorities, trackers, master\n"
     "options:\n"
     "  --socket-dir DIR  the daemons' sockets (default /run/hakeep)\n"
     "  --json            one JSON object instead of a table\n"
