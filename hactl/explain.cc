@@ -208,16 +208,10 @@ int command_explain(const Options& options) {
         std::fprintf(stderr, "hactl: usage: hactl explain INSTANCE (hactl vrrp lists them)\n");
         return 2;
     }
-    proto::Envelope request;
-    request.mutable_vrrp_request();
-    Answer answer = ask_one(options.socket_dir, "vrrpd", request);
-    if (!answer.reply || !answer.reply->has_vrrp_reply()) {
-        std::fprintf(stderr, "hactl: %s\n", answer.reply ? "vrrpd: unexpected reply" : answer.problem.c_str());
-        return 1;
-    }
-    const proto::VrrpReply& reply = answer.reply->vrrp_reply();
-    const ExplainContext context{reply.checkd_connected(), reply.checks_stale(), unix_time_ms()};
-    for (const proto::VrrpInstanceStatus& instance : reply.instances()) {
+    const std::optional<proto::VrrpReply> reply = ask_vrrp(options);
+    if (!reply) return 1;
+    const ExplainContext context{reply->checkd_connected(), reply->checks_stale(), unix_time_ms()};
+    for (const proto::VrrpInstanceStatus& instance : reply->instances()) {
         if (instance.name() != options.args[0]) continue;
         if (options.json) {
             std::printf("%s\n", explain_json(instance, context).c_str());
@@ -227,7 +221,7 @@ int command_explain(const Options& options) {
         return 0;
     }
     std::string names;
-    for (const proto::VrrpInstanceStatus& instance : reply.instances())
+    for (const proto::VrrpInstanceStatus& instance : reply->instances())
         names += (names.empty() ? "" : ", ") + instance.name();
     std::fprintf(stderr, "hactl: vrrpd has no vrrp_instance '%s' (it has: %s)\n", options.args[0].c_str(),
                  names.empty() ? "none" : names.c_str());

@@ -38,6 +38,9 @@ Answer ask(const Link& link, const proto::Envelope& request);
 struct Options;
 int send_command(const Options& options, const std::string& daemon, const proto::Envelope& request);
 
+// vrrpd's VrrpReply (hactl vrrp, explain); on failure prints why and returns nothing.
+std::optional<proto::VrrpReply> ask_vrrp(const Options& options);
+
 // connect_all() + confine() + ask() for a single daemon.
 Answer ask_one(const std::string& socket_dir, const std::string& daemon,
                const proto::Envelope& request);

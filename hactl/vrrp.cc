@@ -110,20 +110,26 @@ void print_table(const proto::VrrpReply& reply) {
 
 }  // namespace
 
-int command_vrrp(const Options& options) {
-    if (!options.args.empty()) {
-        std::fprintf(stderr, "hactl: vrrp takes no arguments\n");
-        return 2;
-    }
+std::optional<proto::VrrpReply> ask_vrrp(const Options& options) {
     proto::Envelope request;
     request.mutable_vrrp_request();
     Answer answer = ask_one(options.socket_dir, "vrrpd", request);
     if (!answer.reply || !answer.reply->has_vrrp_reply()) {
         std::fprintf(stderr, "hactl: %s\n", answer.reply ? "vrrpd: unexpected reply" : answer.problem.c_str());
-        return 1;
+        return std::nullopt;
     }
-    if (options.json) print_json(answer.reply->vrrp_reply());
-    else print_table(answer.reply->vrrp_reply());
+    return std::move(*answer.reply->mutable_vrrp_reply());
+}
+
+int command_vrrp(const Options& options) {
+    if (!options.args.empty()) {
+        std::fprintf(stderr, "hactl: vrrp takes no arguments\n");
+        return 2;
+    }
+    const std::optional<proto::VrrpReply> reply = ask_vrrp(options);
+    if (!reply) return 1;
+    if (options.json) print_json(*reply);
+    else print_table(*reply);
     return 0;
 }
 
