@@ -28,6 +28,11 @@ struct Answer {
     std::string problem;                   // one line, when there is no reply
 };
 
+// One line for a failed connect: what is wrong and what to do (pure).
+std::string connect_problem(const Link& link, unsigned uid);
+// Reload, Drain, Undrain, Resign, SetPriority: the admin role's messages.
+bool changes_state(const proto::Envelope& request);
+
 std::vector<Link> connect_all(const std::string& socket_dir,
                               const std::vector<std::string>& daemons);
 // No capabilities, no new privileges, hactl's seccomp list. Exits 1 on failure.

@@ -124,8 +124,11 @@ void Vrrpd::start(DaemonContext& context) {
         } else {
             found->resign("resigned by hactl");
             outcome.set_ok(true);
-            outcome.set_message("vrrpd: " + name + " resigned: priority-0 advert sent, now BACKUP");
-            outcome.add_changes(name + ": MASTER -> BACKUP");
+            const std::size_t vips = found->config().virtual_ipaddress.size();
+            outcome.set_message("vrrpd: " + name + " resigned: MASTER -> " + state_name(found->machine().state()) +
+                                ", priority-0 advert sent, " + std::to_string(vips) +
+                                " VIP(s) released; a backup takes over");
+            outcome.add_changes(name + ": MASTER -> " + std::string(state_name(found->machine().state())));
         }
         from.send(reply);
     });
