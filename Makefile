@@ -101,7 +101,8 @@ $(LAB_TOOLS): $(BUILD)/%: $(BUILD)/%.o $(DAEMON_LIB_OBJ) $(COMMON_LIB)
 DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \
   libseccomp-dev libcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
   libssl-dev libcriterion-dev iproute2 keepalived ipvsadm user-mode-linux kmod \
-  tshark python3 procps iputils-ping busybox mandoc passwd
+  tshark python3 procps iputils-ping busybox mandoc passwd \
+  python3-jsonschema
 # Packaging (make deb, make check-package): Debian's build tools, lintian,
 # debootstrap for the install test, systemd-analyze, getfacl, and the SELinux
 # policy tool chain (selinux-policy-dev builds, setools' sesearch queries).

@@ -38,6 +38,8 @@ std::string Table::render() const {
             if (column + 1 < row.size())
                 line += std::string(widths[column] - visible_width(row[column]) + 2, ' ');
         }
+        // An empty last cell leaves no trailing blanks.
+        line.erase(line.find_last_not_of(' ') + 1);
         out += line + "\n";
     }
     return out;

@@ -43,6 +43,14 @@ Test(hactl_table, columns_align_whether_coloured_or_not) {
     cr_expect_neq(coloured_text.find("\x1b[1;32mMASTER\x1b[0m  110"), std::string::npos);
 }
 
+Test(hactl_table, no_trailing_blanks_after_an_empty_last_cell) {
+    Table table({"SERVER", "NOTE"});
+    table.add_row({"203.0.113.11:8080", ""});
+    table.add_row({"203.0.113.12:8080", "drained"});
+    const std::string text = table.render();
+    cr_expect_str_eq(text.c_str(), "SERVER             NOTE\n203.0.113.11:8080\n203.0.113.12:8080  drained\n");
+}
+
 Test(hactl_table, colour_only_on_a_terminal_without_no_color) {
     cr_expect(colour_wanted(true, nullptr));
     cr_expect(colour_wanted(true, ""));  // no-color.org: only a non-empty value counts
