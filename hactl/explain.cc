@@ -34,11 +34,13 @@ std::string tracker_effect(const proto::VrrpTracker& tracker, bool weights_ignor
     if (tracker.faults()) return "puts the instance in FAULT";
     if (tracker.contribution() < 0) return "lowers the priority by " + std::to_string(-tracker.contribution());
     if (tracker.contribution() > 0) return "raises the priority by " + std::to_string(tracker.contribution());
-    if (weights_ignored || tracker.weight() == 0)
-        return tracker.kind() == "track_file" ? "no effect while its value is 0" : "no effect while it is up";
     if (tracker.kind() == "track_file") return "no effect while its value is 0";
-    return tracker.weight() > 0 ? "no effect (a positive weight counts while it is up)"
-                                : "no effect (a negative weight counts while it is down)";
+    // reverse swaps up and down (vrrpd/tracking.h).
+    if (weights_ignored || tracker.weight() == 0)
+        return std::string("no effect while it is ") + (tracker.reverse() ? "down" : "up");
+    const bool counts_when_up = (tracker.weight() > 0) != tracker.reverse();
+    return std::string("no effect (a ") + (tracker.weight() > 0 ? "positive" : "negative") + " weight" +
+           (tracker.reverse() ? " with reverse" : "") + " counts while it is " + (counts_when_up ? "up" : "down") + ")";
 }
 
 std::string priority_sentence(const proto::VrrpInstanceStatus& vi) {

@@ -70,6 +70,16 @@ Test(hactl_explain, names_the_tracker_that_lowered_the_priority) {
               text.c_str());
 }
 
+Test(hactl_explain, reverse_trackers_count_the_other_way) {
+    proto::VrrpInstanceStatus vi = backup_instance();
+    vi.mutable_tracker_details(1)->set_reverse(true);
+    vi.mutable_tracker_details(1)->set_up(false);
+    const std::string text = joined(explain_instance(vi, now));
+    cr_expect(has(text, "track_interface eth1 (DOWN, weight -10, reverse): no effect (a negative weight with reverse "
+                        "counts while it is up)."),
+              "%s", text.c_str());
+}
+
 Test(hactl_explain, weight_zero_tracker_puts_it_in_fault) {
     proto::VrrpInstanceStatus vi = backup_instance();
     vi.set_state("FAULT");
