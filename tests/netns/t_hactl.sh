@@ -178,10 +178,26 @@ for d in vrrpd ipvsd checkd; do
   hk_assert_line "^$d: configuration reloaded from $HK_TMP/(a\.conf|$d\.conf): the same counts as before$" "$HK_OUT" "reload of $d"
 done
 hk_assert_eq 3 "$(wc -l <<<"$HK_OUT")" "lines of hactl reload"
-{ vrrp_conf 110 "chk_web weight -20"; vrrp_conf 90 | sed 's/VI_1/VI_2/; s/virtual_router_id 51/virtual_router_id 52/; s/192.0.2.100/192.0.2.101/'; } | vr_conf a
+# VI_2 tracks a maintenance file with weight 0: a non-zero value is FAULT.
+echo 1 >"$HK_TMP/maint"
+{
+  vrrp_conf 110 "chk_web weight -20"
+  vrrp_conf 90 | sed 's/VI_1/VI_2/; s/virtual_router_id 51/virtual_router_id 52/; s/192.0.2.100/192.0.2.101/; $d'
+  echo "    track_file {"; echo "        $HK_TMP/maint weight 0"; echo "    }"; echo "}"
+} | vr_conf a
 json_ok reload 0 reload vrrpd
 hk_assert_eq "vrrpd: configuration reloaded from $HK_TMP/a.conf: instances 1 -> 2" "$(hk_json 'd["reload"][0]["message"]' <<<"$HK_OUT")" "reload message"
 hk_assert_eq '["instances 1 -> 2"]' "$(hk_json 'd["reload"][0]["changes"]' <<<"$HK_OUT")" "reload changes"
+hk_wait_for "vr_is a VI_2 FAULT" 5 || hk_fail "VI_2 with $HK_TMP/maint = 1 (weight 0) is $(vr_state a VI_2), not FAULT"
+ha explain VI_2
+hk_assert_rc 0 "hactl explain VI_2"
+hk_assert_line "^VI_2 is FAULT on eth0 " "$HK_OUT" "explain VI_2: state"
+hk_assert_line "^FAULT because track_file $HK_TMP/maint is 1: " "$HK_OUT" "explain VI_2: cause"
+hk_assert_line "^  track_file $HK_TMP/maint \(value 1, weight 0\): puts the instance in FAULT\.$" "$HK_OUT" "explain VI_2: tracker"
+json_ok explain 0 explain VI_2
+hk_assert_eq "[true, \"track_file $HK_TMP/maint is 1\"]" "$(hk_json '[d["trackers"][0]["faults"], d["fault_reason"]]' <<<"$HK_OUT")" "explain VI_2 JSON"
+tty=$(env -u NO_COLOR script -qec "$HK_BIN/hactl --socket-dir $sock vrrp" /dev/null)
+hk_assert_contains $'\e[1;31mFAULT\e[0m' "$tty" "FAULT in bold red"
 
 # ---- usage errors: exit 2
 for args in "" "explain" "explain a b" "drain 192.0.2.100:80" "undrain" "resign" "reload nosuchd" "nosuchcommand" "--bogus status" "vrrp extra"; do
