@@ -182,6 +182,9 @@ install: all
 	for c in conf/*.conf; do [ -e $(DESTDIR)$(SYSCONFDIR)/hakeep/$${c##*/} ] || \
 	  install -m 0640 $$c $(DESTDIR)$(SYSCONFDIR)/hakeep/; done
 	install -m 0644 conf/modules-load.d/hakeep.conf $(DESTDIR)$(MODULESLOADDIR)/
+	# hactl --json's schemas (hactl(8), JSON OUTPUT).
+	install -d $(DESTDIR)$(PREFIX)/share/hakeep/schema
+	install -m 0644 hactl/schema/*.schema.json $(DESTDIR)$(PREFIX)/share/hakeep/schema/
 
 clean:
 	rm -rf build build-asan
