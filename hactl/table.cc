@@ -49,7 +49,9 @@ bool colour_wanted(bool stdout_is_terminal, const char* no_color) {
     return stdout_is_terminal && (no_color == nullptr || no_color[0] == '\0');
 }
 
-bool colour_on_stdout() { return colour_wanted(isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR")); }
+bool colour_on_stdout() {
+    return colour_wanted(isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"));
+}
 
 std::string paint_state(std::string_view word, bool colour) {
     if (!colour) return std::string(word);
@@ -58,12 +60,13 @@ std::string paint_state(std::string_view word, bool colour) {
         const char* sgr;
     };
     static constexpr Paint paints[] = {
-        {"MASTER", "1;32"}, {"UP", "32"},        {"reachable", "32"},   {"BACKUP", "36"},
-        {"FAULT", "1;31"},  {"DOWN", "31"},      {"unreachable", "31"}, {"INIT", "33"},
+        {"MASTER", "1;32"}, {"UP", "32"},      {"reachable", "32"},   {"BACKUP", "36"},
+        {"FAULT", "1;31"},  {"DOWN", "31"},    {"unreachable", "31"}, {"INIT", "33"},
         {"STOP", "33"},     {"UNKNOWN", "33"},
     };
     for (const Paint& paint : paints)
-        if (paint.word == word) return "\x1b[" + std::string(paint.sgr) + "m" + std::string(word) + "\x1b[0m";
+        if (paint.word == word)
+            return "\x1b[" + std::string(paint.sgr) + "m" + std::string(word) + "\x1b[0m";
     return std::string(word);
 }
 
@@ -71,13 +74,16 @@ std::string duration_text(std::uint64_t milliseconds) {
     std::uint64_t seconds = milliseconds / 1000;
     char text[64];
     if (seconds >= 86400)
-        std::snprintf(text, sizeof text, "%llud%02lluh", static_cast<unsigned long long>(seconds / 86400),
+        std::snprintf(text, sizeof text, "%llud%02lluh",
+                      static_cast<unsigned long long>(seconds / 86400),
                       static_cast<unsigned long long>(seconds % 86400 / 3600));
     else if (seconds >= 3600)
-        std::snprintf(text, sizeof text, "%lluh%02llum", static_cast<unsigned long long>(seconds / 3600),
+        std::snprintf(text, sizeof text, "%lluh%02llum",
+                      static_cast<unsigned long long>(seconds / 3600),
                       static_cast<unsigned long long>(seconds % 3600 / 60));
     else
-        std::snprintf(text, sizeof text, "%llum%02llus", static_cast<unsigned long long>(seconds / 60),
+        std::snprintf(text, sizeof text, "%llum%02llus",
+                      static_cast<unsigned long long>(seconds / 60),
                       static_cast<unsigned long long>(seconds % 60));
     return text;
 }

@@ -49,7 +49,9 @@ std::string joined(const std::vector<std::string>& lines) {
     return text;
 }
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 const ExplainContext now{true, false, 1'187'000};
 
@@ -58,16 +60,25 @@ const ExplainContext now{true, false, 1'187'000};
 Test(hactl_explain, names_the_tracker_that_lowered_the_priority) {
     const std::string text = joined(explain_instance(backup_instance(), now));
     cr_expect(has(text, "VI_1 is BACKUP on eth0 (VRID 51, VRRPv3, inet)."), "%s", text.c_str());
-    cr_expect(has(text, "Priority: configured 110, effective 90 = 110 - 20 (track_script chk_web)."), "%s", text.c_str());
-    cr_expect(has(text, "track_script chk_web (DOWN, weight -20): lowers the priority by 20."), "%s", text.c_str());
-    cr_expect(has(text, "track_interface eth1 (UP, weight -10): no effect (a negative weight counts while it is down)."),
+    cr_expect(
+        has(text, "Priority: configured 110, effective 90 = 110 - 20 (track_script chk_web)."),
+        "%s", text.c_str());
+    cr_expect(has(text, "track_script chk_web (DOWN, weight -20): lowers the priority by 20."),
               "%s", text.c_str());
-    cr_expect(has(text, "The master is 192.0.2.12 with priority 100, higher than ours (90): this node stays BACKUP."),
+    cr_expect(has(text,
+                  "track_interface eth1 (UP, weight -10): no effect (a negative weight counts "
+                  "while it is down)."),
+              "%s", text.c_str());
+    cr_expect(has(text,
+                  "The master is 192.0.2.12 with priority 100, higher than ours (90): this node "
+                  "stays BACKUP."),
               "%s", text.c_str());
     cr_expect(has(text, "Preemption: on:"), "%s", text.c_str());
     cr_expect(has(text, "Sync group: none"), "%s", text.c_str());
-    cr_expect(has(text, "Last transition 3m07s ago, to BACKUP: higher priority advert from 192.0.2.12 (100)."), "%s",
-              text.c_str());
+    cr_expect(
+        has(text,
+            "Last transition 3m07s ago, to BACKUP: higher priority advert from 192.0.2.12 (100)."),
+        "%s", text.c_str());
 }
 
 Test(hactl_explain, reverse_trackers_count_the_other_way) {
@@ -75,8 +86,10 @@ Test(hactl_explain, reverse_trackers_count_the_other_way) {
     vi.mutable_tracker_details(1)->set_reverse(true);
     vi.mutable_tracker_details(1)->set_up(false);
     const std::string text = joined(explain_instance(vi, now));
-    cr_expect(has(text, "track_interface eth1 (DOWN, weight -10, reverse): no effect (a negative weight with reverse "
-                        "counts while it is up)."),
+    cr_expect(has(text,
+                  "track_interface eth1 (DOWN, weight -10, reverse): no effect (a negative weight "
+                  "with reverse "
+                  "counts while it is up)."),
               "%s", text.c_str());
 }
 
@@ -95,7 +108,8 @@ Test(hactl_explain, weight_zero_tracker_puts_it_in_fault) {
     file.set_faults(true);
     const std::string text = joined(explain_instance(vi, now));
     cr_expect(has(text, "FAULT because track_file maint is 1:"), "%s", text.c_str());
-    cr_expect(has(text, "track_file maint (value 1, weight 0): puts the instance in FAULT."), "%s", text.c_str());
+    cr_expect(has(text, "track_file maint (value 1, weight 0): puts the instance in FAULT."), "%s",
+              text.c_str());
     cr_expect(has(text, "(no tracker moves it now)"), "%s", text.c_str());
 }
 
@@ -104,7 +118,8 @@ Test(hactl_explain, preemption_rules_in_force) {
     vi.set_master_priority(80);  // a lower master
     vi.set_preempt(false);
     std::string text = joined(explain_instance(vi, now));
-    cr_expect(has(text, "lower than ours (90), but nopreempt: this node does not take over."), "%s", text.c_str());
+    cr_expect(has(text, "lower than ours (90), but nopreempt: this node does not take over."), "%s",
+              text.c_str());
     cr_expect(has(text, "Preemption: nopreempt"), "%s", text.c_str());
     vi.set_preempt(true);
     vi.set_preempt_delay_ms(5000);
@@ -123,8 +138,10 @@ Test(hactl_explain, sync_group_and_its_fault) {
     vi.set_group_fault("sync group G: VI_2 in FAULT (track_file f is 1)");
     vi.mutable_tracker_details(0)->set_contribution(0);
     const std::string text = joined(explain_instance(vi, now));
-    cr_expect(has(text, "FAULT because sync group G: VI_2 in FAULT (track_file f is 1)"), "%s", text.c_str());
-    cr_expect(has(text, "Sync group G (VI_1, VI_2): its members change state together"), "%s", text.c_str());
+    cr_expect(has(text, "FAULT because sync group G: VI_2 in FAULT (track_file f is 1)"), "%s",
+              text.c_str());
+    cr_expect(has(text, "Sync group G (VI_1, VI_2): its members change state together"), "%s",
+              text.c_str());
     cr_expect(has(text, "(weight ignored in a sync group)"), "%s", text.c_str());
 }
 
@@ -137,7 +154,8 @@ Test(hactl_explain, master_owner_and_clamping) {
     vi.mutable_tracker_details(0)->set_up(true);
     vi.mutable_tracker_details(0)->set_contribution(20);
     std::string text = joined(explain_instance(vi, now));
-    cr_expect(has(text, "effective 254 = 250 + 20 (track_script chk_web), clamped to 1..254."), "%s", text.c_str());
+    cr_expect(has(text, "effective 254 = 250 + 20 (track_script chk_web), clamped to 1..254."),
+              "%s", text.c_str());
     cr_expect(has(text, "This node is the master, advertising priority 254."), "%s", text.c_str());
     vi.set_priority(255);
     vi.set_effective_priority(255);
@@ -148,12 +166,17 @@ Test(hactl_explain, master_owner_and_clamping) {
 Test(hactl_explain, stale_checks_and_json) {
     const ExplainContext stale{false, true, 1'187'000};
     const std::string text = joined(explain_instance(backup_instance(), stale));
-    cr_expect(has(text, "checkd is not connected: its checks are stale and count as failed (DOWN)."), "%s", text.c_str());
+    cr_expect(
+        has(text, "checkd is not connected: its checks are stale and count as failed (DOWN)."),
+        "%s", text.c_str());
     const std::string json = explain_json(backup_instance(), now);
     cr_expect(has(json, "\"name\":\"VI_1\",\"state\":\"BACKUP\""), "%s", json.c_str());
-    cr_expect(has(json, "\"master\":{\"self\":false,\"address\":\"192.0.2.12\",\"priority\":100}"), "%s", json.c_str());
-    cr_expect(has(json, "{\"kind\":\"track_script\",\"name\":\"chk_web\",\"weight\":-20,\"reverse\":false,"
-                        "\"state\":\"DOWN\",\"value\":null,\"contribution\":-20,\"faults\":false}"),
+    cr_expect(has(json, "\"master\":{\"self\":false,\"address\":\"192.0.2.12\",\"priority\":100}"),
               "%s", json.c_str());
+    cr_expect(
+        has(json,
+            "{\"kind\":\"track_script\",\"name\":\"chk_web\",\"weight\":-20,\"reverse\":false,"
+            "\"state\":\"DOWN\",\"value\":null,\"contribution\":-20,\"faults\":false}"),
+        "%s", json.c_str());
     cr_expect(has(json, "\"explanation\":[\"VI_1 is BACKUP"), "%s", json.c_str());
 }

@@ -19,16 +19,20 @@ std::string problem(int error, const std::string& group = "") {
 Test(hactl_refusals, daemon_down_says_how_to_start_it) {
     const std::string missing = problem(ENOENT);
     cr_expect_str_eq(missing.c_str(),
-                     "vrrpd is not running (no socket /run/hakeep/vrrpd.sock): start it with systemctl start hakeep-vrrpd");
+                     "vrrpd is not running (no socket /run/hakeep/vrrpd.sock): start it with "
+                     "systemctl start hakeep-vrrpd");
     const std::string refused = problem(ECONNREFUSED);
-    cr_expect_str_eq(refused.c_str(), "vrrpd is not running (nothing accepts on /run/hakeep/vrrpd.sock): "
-                                      "start it with systemctl start hakeep-vrrpd");
+    cr_expect_str_eq(refused.c_str(),
+                     "vrrpd is not running (nothing accepts on /run/hakeep/vrrpd.sock): "
+                     "start it with systemctl start hakeep-vrrpd");
 }
 
 Test(hactl_refusals, permission_denied_names_the_group) {
     const std::string denied = problem(EACCES, "hakeep");
-    cr_expect_str_eq(denied.c_str(), "permission denied on /run/hakeep/vrrpd.sock (uid 1000): add your user to group "
-                                     "hakeep (and to hakeep-admin to change state), then log in again");
+    cr_expect_str_eq(
+        denied.c_str(),
+        "permission denied on /run/hakeep/vrrpd.sock (uid 1000): add your user to group "
+        "hakeep (and to hakeep-admin to change state), then log in again");
 }
 
 Test(hactl_refusals, admin_messages_are_the_ones_that_change_state) {

@@ -48,7 +48,8 @@ Test(hactl_table, no_trailing_blanks_after_an_empty_last_cell) {
     table.add_row({"203.0.113.11:8080", ""});
     table.add_row({"203.0.113.12:8080", "drained"});
     const std::string text = table.render();
-    cr_expect_str_eq(text.c_str(), "SERVER             NOTE\n203.0.113.11:8080\n203.0.113.12:8080  drained\n");
+    cr_expect_str_eq(text.c_str(),
+                     "SERVER             NOTE\n203.0.113.11:8080\n203.0.113.12:8080  drained\n");
 }
 
 Test(hactl_table, colour_only_on_a_terminal_without_no_color) {
