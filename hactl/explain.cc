@@ -171,98 +171,67 @@ std::vector<std::string> explain_instance(const proto::VrrpInstanceStatus& vi,
     return lines;
 }
 
-// clang-format off: each key beside its value reads as the JSON does.
+// Each key beside its value, as the JSON reads.
+// clang-format off
 std::string explain_json(const proto::VrrpInstanceStatus& vi, const ExplainContext& context) {
+    using Number = std::int64_t;
+    // A string, or null when it is empty (unknown, none).
+    auto text_or_null = [](JsonWriter& json, const std::string& text) {
+        if (text.empty()) json.null();
+        else json.value(text);
+    };
     JsonWriter json;
     json.begin_object()
-        .key("name")
-        .value(vi.name())
-        .key("state")
-        .value(vi.state())
-        .key("interface")
-        .value(vi.interface())
-        .key("vrid")
-        .value(static_cast<std::uint64_t>(vi.vrid()))
-        .key("priority")
-        .value(static_cast<std::uint64_t>(vi.priority()))
-        .key("effective_priority")
-        .value(static_cast<std::uint64_t>(vi.effective_priority()));
-    json.key("master").begin_object().key("self").value(vi.state() == "MASTER").key("address");
-    if (vi.master_address().empty())
-        json.null();
-    else
-        json.value(vi.master_address());
+        .key("name").value(vi.name())
+        .key("state").value(vi.state())
+        .key("interface").value(vi.interface())
+        .key("vrid").value(Number{vi.vrid()})
+        .key("priority").value(Number{vi.priority()})
+        .key("effective_priority").value(Number{vi.effective_priority()});
+    json.key("master").begin_object().key("self").value(vi.state() == "MASTER");
+    text_or_null(json.key("address"), vi.master_address());
     json.key("priority");
-    if (vi.master_priority() == 0)
-        json.null();
-    else
-        json.value(static_cast<std::uint64_t>(vi.master_priority()));
+    if (vi.master_priority() == 0) json.null();
+    else json.value(Number{vi.master_priority()});
     json.end_object();
     json.key("trackers").begin_array();
     for (const proto::VrrpTracker& tracker : vi.tracker_details()) {
+        const bool file = tracker.kind() == "track_file";
         json.begin_object()
-            .key("kind")
-            .value(tracker.kind())
-            .key("name")
-            .value(tracker.name())
-            .key("weight")
-            .value(static_cast<std::int64_t>(tracker.weight()))
-            .key("reverse")
-            .value(tracker.reverse());
-        json.key("state");
-        if (tracker.kind() == "track_file")
-            json.null();
-        else
-            json.value(tracker.up() ? "UP" : "DOWN");
+            .key("kind").value(tracker.kind())
+            .key("name").value(tracker.name())
+            .key("weight").value(Number{tracker.weight()})
+            .key("reverse").value(tracker.reverse());
+        text_or_null(json.key("state"), file ? "" : tracker.up() ? "UP" : "DOWN");
         json.key("value");
-        if (tracker.kind() == "track_file" && tracker.has_value())
-            json.value(static_cast<std::int64_t>(tracker.value()));
-        else
-            json.null();
-        json.key("contribution")
-            .value(static_cast<std::int64_t>(tracker.contribution()))
-            .key("faults")
-            .value(tracker.faults())
+        if (file && tracker.has_value()) json.value(Number{tracker.value()});
+        else json.null();
+        json.key("contribution").value(Number{tracker.contribution()})
+            .key("faults").value(tracker.faults())
             .end_object();
     }
     json.end_array();
-    json.key("preemption")
-        .begin_object()
-        .key("preempt")
-        .value(vi.preempt())
-        .key("preempt_delay")
-        .value(vi.preempt_delay_ms() / 1000.0)
-        .key("configured_state")
-        .value(vi.configured_state().empty() ? "BACKUP" : vi.configured_state())
+    json.key("preemption").begin_object()
+        .key("preempt").value(vi.preempt())
+        .key("preempt_delay").value(vi.preempt_delay_ms() / 1000.0)
+        .key("configured_state").value(vi.configured_state().empty() ? "BACKUP" : vi.configured_state())
         .end_object();
-    json.key("sync_group").begin_object().key("name");
-    if (vi.sync_group().empty())
-        json.null();
-    else
-        json.value(vi.sync_group());
+    json.key("sync_group").begin_object();
+    text_or_null(json.key("name"), vi.sync_group());
     json.key("members").begin_array();
     for (const std::string& member : vi.sync_group_members()) json.value(member);
-    json.end_array().key("weights_ignored").value(vi.weights_ignored()).key("fault");
-    if (vi.group_fault().empty())
-        json.null();
-    else
-        json.value(vi.group_fault());
+    json.end_array().key("weights_ignored").value(vi.weights_ignored());
+    text_or_null(json.key("fault"), vi.group_fault());
     json.end_object();
-    json.key("fault_reason");
-    if (vi.state() != "FAULT")
-        json.null();
-    else
-        json.value(vi.group_fault().empty() ? vi.fault_reason() : vi.group_fault());
+    text_or_null(json.key("fault_reason"), vi.state() != "FAULT"        ? std::string()
+                                           : vi.group_fault().empty() ? vi.fault_reason()
+                                                                      : vi.group_fault());
     json.key("last_transition").begin_object().key("unix_ms");
-    if (vi.last_transition_unix_ms() == 0)
-        json.null();
-    else
-        json.value(static_cast<std::uint64_t>(vi.last_transition_unix_ms()));
+    if (vi.last_transition_unix_ms() == 0) json.null();
+    else json.value(static_cast<std::uint64_t>(vi.last_transition_unix_ms()));
     json.key("reason").value(vi.last_transition_reason()).end_object();
-    json.key("checkd_connected")
-        .value(context.checkd_connected)
-        .key("checks_stale")
-        .value(context.checks_stale);
+    json.key("checkd_connected").value(context.checkd_connected)
+        .key("checks_stale").value(context.checks_stale);
     json.key("explanation").begin_array();
     for (const std::string& line : explain_instance(vi, context)) json.value(line);
     json.end_array().end_object();
