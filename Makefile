@@ -102,7 +102,8 @@ $(LAB_TOOLS): $(BUILD)/%: $(BUILD)/%.o $(DAEMON_LIB_OBJ) $(COMMON_LIB)
 DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \
   libseccomp-dev libcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
   libssl-dev libcriterion-dev iproute2 keepalived ipvsadm user-mode-linux kmod \
-  tshark python3 procps iputils-ping busybox mandoc passwd curl
+  tshark python3 procps iputils-ping busybox mandoc passwd curl \
+  python3-jsonschema
 # hactl metrics is checked by promtool (Prometheus text format) and by the
 # OpenMetrics parser of prometheus_client (tests/netns, tests/uml).
 DEB_PACKAGES += prometheus python3-prometheus-client
@@ -198,6 +199,9 @@ install: all
 	for c in conf/*.conf; do [ -e $(DESTDIR)$(SYSCONFDIR)/hakeep/$${c##*/} ] || \
 	  install -m 0640 $$c $(DESTDIR)$(SYSCONFDIR)/hakeep/; done
 	install -m 0644 conf/modules-load.d/hakeep.conf $(DESTDIR)$(MODULESLOADDIR)/
+	# hactl --json's schemas (hactl(8), JSON OUTPUT).
+	install -d $(DESTDIR)$(PREFIX)/share/hakeep/schema
+	install -m 0644 hactl/schema/*.schema.json $(DESTDIR)$(PREFIX)/share/hakeep/schema/
 
 clean:
 	rm -rf build build-asan

@@ -81,7 +81,14 @@ void answer_status(const Runtime& runtime, const DaemonContext& context, ipc::Co
     to.send(envelope);
 }
 
+std::map<std::string, std::string> config_summary(const Daemon& daemon) {
+    proto::StatusReply status;
+    daemon.fill_status(status);
+    return {status.config_summary().begin(), status.config_summary().end()};
+}
+
 void reload_config(Runtime& runtime, DaemonContext& context, std::vector<std::string>* changes) {
+    const std::map<std::string, std::string> before = config_summary(runtime.daemon);
     runtime.daemon.load_config(runtime.options.config_file);  // throws: nothing changed
     runtime.config_loaded_unix_ms = unix_time_ms();
     // Accounts are resolved to uids before the sandbox only: NSS modules
@@ -91,7 +98,7 @@ void reload_config(Runtime& runtime, DaemonContext& context, std::vector<std::st
                        "that takes effect when %s restarts", runtime.spec.name.c_str());
     runtime.daemon.config_reloaded(context);
     HK_LOG_NOTICE("configuration reloaded from %s", runtime.options.config_file.c_str());
-    if (changes) changes->push_back("reloaded " + runtime.options.config_file);
+    if (changes) *changes = summary_changes(before, config_summary(runtime.daemon));
 }
 
 // RELOADING=1, then READY=1 again whether the new configuration was taken or not.
@@ -107,6 +114,27 @@ void reload(Runtime& runtime, DaemonContext& context, std::vector<std::string>* 
 }
 
 }  // namespace
+
+std::vector<std::string> summary_changes(const std::map<std::string, std::string>& before,
+                                         const std::map<std::string, std::string>& after) {
+    std::vector<std::string> changes;
+    for (const auto& [key, value] : after) {
+        auto old = before.find(key);
+        if (old == before.end()) changes.push_back(key + " " + value + " (new)");
+        else if (old->second != value) changes.push_back(key + " " + old->second + " -> " + value);
+    }
+    for (const auto& [key, value] : before)
+        if (!after.contains(key)) changes.push_back(key + " gone (was " + value + ")");
+    return changes;
+}
+
+std::string reload_message(const std::string& daemon, const std::string& config_file,
+                           const std::vector<std::string>& changes) {
+    std::string text = daemon + ": configuration reloaded from " + config_file + ": ";
+    if (changes.empty()) return text + "the same counts as before";
+    for (std::size_t index = 0; index < changes.size(); ++index) text += (index ? ", " : "") + changes[index];
+    return text;
+}
 
 std::string DaemonContext::socket_path(const std::string& daemon_name) const {
     return options.socket_dir + "/" + daemon_name + ".sock";
@@ -186,10 +214,10 @@ int run_daemon(const DaemonSpec& spec, Daemon& daemon, int argc, char** argv) {
             try {
                 reload(runtime, context, &changes);
                 outcome.set_ok(true);
-                outcome.set_message(spec.name + ": configuration reloaded");
+                outcome.set_message(reload_message(spec.name, options.config_file, changes));
             } catch (const config::ConfigError& error) {
                 outcome.set_ok(false);
-                outcome.set_message(std::string(error.what()) + " (running configuration kept)");
+                outcome.set_message(spec.name + ": reload failed: " + error.what() + " (running configuration kept)");
             }
             for (const std::string& change : changes) outcome.add_changes(change);
             from.send(reply);

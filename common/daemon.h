@@ -8,6 +8,7 @@
 // (its configuration and behaviour).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,13 @@ struct DaemonSpec {
 };
 
 struct DaemonContext;
+
+// What a reload changed in the daemon's configuration summary (fill_status),
+// "instances 2 -> 1" per key that moved; and hactl reload's one line from it.
+std::vector<std::string> summary_changes(const std::map<std::string, std::string>& before,
+                                         const std::map<std::string, std::string>& after);
+std::string reload_message(const std::string& daemon, const std::string& config_file,
+                           const std::vector<std::string>& changes);
 
 class Daemon {
 public:

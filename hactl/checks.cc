@@ -42,12 +42,13 @@ void print_json(const proto::ChecksReply& reply) {
 
 void print_table(const proto::ChecksReply& reply) {
     const long long now = unix_time_ms();
+    const bool colour = colour_on_stdout();
     Table table({"CHECK", "TYPE", "TARGET", "STATE", "SINCE", "FAILURES", "LATENCY", "LAST REASON"});
     for (const proto::CheckDetail& check : reply.checks()) {
         const long long since = static_cast<long long>(check.since_unix_ms());
         char latency[32];
         std::snprintf(latency, sizeof latency, "%.1fms", static_cast<double>(check.latency_us()) / 1000.0);
-        table.add_row({check.name(), check.type(), check.target(), check.state(),
+        table.add_row({check.name(), check.type(), check.target(), paint_state(check.state(), colour),
                        since > 0 && now >= since ? duration_text(static_cast<std::uint64_t>(now - since)) + " ago" : "-",
                        std::to_string(check.consecutive_failures()), check.runs() ? latency : "-",
                        check.last_reason().empty() ? "-" : check.last_reason()});

@@ -15,5 +15,6 @@ int command_vrrp(const Options& options);
 int command_resign(const Options& options);
 int command_import_keepalived(const Options& options);
 int command_metrics(const Options& options);
+int command_explain(const Options& options);
 
 }  // namespace hakeep::hactl

@@ -67,6 +67,7 @@ void print_json(const proto::IpvsReply& reply) {
 }
 
 void print_table(const proto::IpvsReply& reply) {
+    const bool colour = colour_on_stdout();
     if (!reply.kernel_available())
         std::printf("kernel: IPVS unavailable: %s\n", reply.kernel_error().c_str());
     if (!reply.checkd_connected())
@@ -75,14 +76,14 @@ void print_table(const proto::IpvsReply& reply) {
     for (const proto::VirtualServerStatus& vs : reply.virtual_servers()) {
         std::printf("%s %s  %s %s  quorum %s (%d of %d)\n", vs.protocol().c_str(),
                     vs.label().c_str(), vs.scheduler().c_str(), vs.forwarding().c_str(),
-                    vs.quorum_up() ? "UP" : "DOWN", vs.live_weight(), vs.quorum());
+                    paint_state(vs.quorum_up() ? "UP" : "DOWN", colour).c_str(), vs.live_weight(), vs.quorum());
         Table table({"  REAL SERVER", "HEALTH", "WEIGHT", "KERNEL", "CHECK", "CONNS", "ACTIVE",
                      "BYTES IN", "BYTES OUT", "NOTE"});
         for (const proto::RealServerStatus& rs : vs.real_servers()) {
             std::string note = rs.sorry() ? "sorry server" : rs.drained() ? "drained" : "";
             if (!rs.reason().empty() && rs.health() != "UP")
                 note += (note.empty() ? "" : "; ") + rs.reason();
-            table.add_row({"  " + rs.address(), rs.health(), std::to_string(rs.configured_weight()),
+            table.add_row({"  " + rs.address(), paint_state(rs.health(), colour), std::to_string(rs.configured_weight()),
                            kernel_weight_text(rs), rs.track_check().empty() ? "-" : rs.track_check(),
                            std::to_string(rs.connections()), std::to_string(rs.active_connections()),
                            std::to_string(rs.bytes_in()), std::to_string(rs.bytes_out()), note});

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
         {"resign", command_resign},
         {"import-keepalived", command_import_keepalived},
         {"metrics", command_metrics},
+        {"explain", command_explain},
     };
     auto command = commands.find(options.command);
     if (command == commands.end()) {

@@ -19,6 +19,7 @@ const char* const usage_text =
     "  import-keepalived FILE --out DIR   vrrpd.conf, ipvsd.conf, checkd.conf from keepalived.conf\n"
     "  metrics [--openmetrics] [DAEMON]\n"
     "                    metrics for node_exporter's textfile collector (hactl(8) METRICS)\n"
+    "  explain INSTANCE  why a VRRP instance is in its state: priorities, trackers, master\n"
     "options:\n"
     "  --socket-dir DIR  the daemons' sockets (default /run/hakeep)\n"
     "  --json            one JSON object instead of a table\n"

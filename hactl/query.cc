@@ -29,6 +29,27 @@ std::string group_of(const std::string& dir, const std::string& path) {
 
 }  // namespace
 
+bool changes_state(const proto::Envelope& request) {
+    return request.has_reload() || request.has_drain() || request.has_undrain() || request.has_resign() ||
+           request.has_set_priority();
+}
+
+std::string connect_problem(const Link& link, unsigned uid) {
+    const std::string unit = "systemctl start hakeep-" + link.daemon;
+    switch (link.connect_error) {
+    case ENOENT:
+        return link.daemon + " is not running (no socket " + link.path + "): start it with " + unit;
+    case ECONNREFUSED:
+        return link.daemon + " is not running (nothing accepts on " + link.path + "): start it with " + unit;
+    case EACCES:
+    case EPERM:
+        return "permission denied on " + link.path + " (uid " + std::to_string(uid) + "): add your user to group " +
+               link.access_group + " (and to hakeep-admin to change state), then log in again";
+    default:
+        return link.daemon + ": cannot connect to " + link.path + ": " + std::strerror(link.connect_error);
+    }
+}
+
 std::vector<Link> connect_all(const std::string& socket_dir,
                               const std::vector<std::string>& daemons) {
     std::vector<Link> links;
@@ -38,7 +59,7 @@ std::vector<Link> connect_all(const std::string& socket_dir,
         if (!link.fd) {
             link.connect_error = errno;
             // Named now: after confine() no NSS lookup may run.
-            if (link.connect_error == EACCES) link.access_group = group_of(socket_dir, link.path);
+            if (link.connect_error == EACCES || link.connect_error == EPERM) link.access_group = group_of(socket_dir, link.path);
         }
         links.push_back(std::move(link));
     }
@@ -60,28 +81,17 @@ void confine() {
 Answer ask(const Link& link, const proto::Envelope& request) {
     Answer answer;
     if (!link.fd) {
-        switch (link.connect_error) {
-        case ENOENT:
-        case ECONNREFUSED:
-            answer.problem = link.daemon + " is not running (nothing listens on " + link.path +
-                             "; start it, e.g. systemctl start hakeep-" + link.daemon + ")";
-            break;
-        case EACCES:
-        case EPERM:
-            answer.problem = "permission denied on " + link.path + " (uid " +
-                             std::to_string(getuid()) +
-                             "): join group '" + link.access_group +
-                             "' to read state (and 'hakeep-admin' to change it)";
-            break;
-        default:
-            answer.problem = link.daemon + ": cannot connect to " + link.path + ": " +
-                             std::strerror(link.connect_error);
-        }
+        answer.problem = connect_problem(link, getuid());
         return answer;
     }
     ipc::Exchange exchange = ipc::exchange(link.fd.get(), request, std::chrono::milliseconds(2000));
     if (exchange.reply && exchange.reply->has_error_reply()) {
-        answer.problem = link.daemon + " refused: " + exchange.reply->error_reply().message();
+        const proto::ErrorReply& error = exchange.reply->error_reply();
+        answer.problem = link.daemon + " refused: " + error.message();
+        if (error.code() == proto::ErrorReply::CODE_FORBIDDEN)
+            answer.problem += changes_state(request)
+                                  ? ": add your user to group hakeep-admin to change state (or run hactl as root)"
+                                  : ": add your user to group hakeep to read state";
     } else if (exchange.reply) {
         answer.reply = std::move(exchange.reply);
     } else {
@@ -107,15 +117,16 @@ int send_command(const Options& options, const std::string& daemon, const proto:
     const proto::CommandReply& outcome = answer.reply->command_reply();
     if (options.json) {
         JsonWriter json;
-        json.begin_object().key("ok").value(outcome.ok()).key("message").value(outcome.message());
+        json.begin_object().key("daemon").value(daemon).key("command").value(options.command);
+        json.key("ok").value(outcome.ok()).key("message").value(outcome.message());
         json.key("changes").begin_array();
         for (const std::string& change : outcome.changes()) json.value(change);
         json.end_array().end_object();
         std::printf("%s\n", json.text().c_str());
     } else {
+        // One line: the daemon's message says what changed (the changes are for --json).
         std::fprintf(outcome.ok() ? stdout : stderr, "%s%s\n", outcome.ok() ? "" : "hactl: ",
                      outcome.message().c_str());
-        for (const std::string& change : outcome.changes()) std::printf("  %s\n", change.c_str());
     }
     return outcome.ok() ? 0 : 1;
 }

@@ -28,6 +28,11 @@ struct Answer {
     std::string problem;                   // one line, when there is no reply
 };
 
+// One line for a failed connect: what is wrong and what to do (pure).
+std::string connect_problem(const Link& link, unsigned uid);
+// Reload, Drain, Undrain, Resign, SetPriority: the admin role's messages.
+bool changes_state(const proto::Envelope& request);
+
 std::vector<Link> connect_all(const std::string& socket_dir,
                               const std::vector<std::string>& daemons);
 // No capabilities, no new privileges, hactl's seccomp list. Exits 1 on failure.
@@ -37,6 +42,9 @@ Answer ask(const Link& link, const proto::Envelope& request);
 // CommandReply (what changed, or why not), as text or JSON. Returns the exit status.
 struct Options;
 int send_command(const Options& options, const std::string& daemon, const proto::Envelope& request);
+
+// vrrpd's VrrpReply (hactl vrrp, explain); on failure prints why and returns nothing.
+std::optional<proto::VrrpReply> ask_vrrp(const Options& options);
 
 // connect_all() + confine() + ask() for a single daemon.
 Answer ask_one(const std::string& socket_dir, const std::string& daemon,

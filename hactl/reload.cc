@@ -36,7 +36,11 @@ int command_reload(const Options& options) {
                                         ? answer.reply->command_reply().message()
                                         : daemon + ": unexpected reply";
         if (!ok) status = 1;
-        json.begin_object().key("name").value(daemon).key("ok").value(ok).key("message").value(message).end_object();
+        json.begin_object().key("name").value(daemon).key("ok").value(ok).key("message").value(message);
+        json.key("changes").begin_array();
+        if (answer.reply && answer.reply->has_command_reply())
+            for (const std::string& change : answer.reply->command_reply().changes()) json.value(change);
+        json.end_array().end_object();
         if (!options.json) std::fprintf(ok ? stdout : stderr, "%s%s\n", ok ? "" : "hactl: ", message.c_str());
     }
     json.end_array().end_object();

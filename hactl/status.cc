@@ -62,11 +62,12 @@ void print_json(const std::vector<DaemonStatus>& statuses) {
 }
 
 void print_table(const std::vector<DaemonStatus>& statuses) {
+    const bool colour = colour_on_stdout();
     Table table({"DAEMON", "STATE", "PID", "VERSION", "UPTIME", "USER", "CONFIGURATION"});
     std::vector<std::string> problems;
     for (const DaemonStatus& status : statuses) {
         if (!status.answer.reply) {
-            table.add_row({status.name, "DOWN", "-", "-", "-", "-", "-"});
+            table.add_row({status.name, paint_state("DOWN", colour), "-", "-", "-", "-", "-"});
             problems.push_back(status.answer.problem);
             continue;
         }
@@ -75,7 +76,7 @@ void print_table(const std::vector<DaemonStatus>& statuses) {
                                                         reply.config_summary().end());
         std::string summary;
         for (const auto& [key, value] : sorted) summary += (summary.empty() ? "" : " ") + key + "=" + value;
-        table.add_row({status.name, "UP", std::to_string(reply.pid()), reply.version(),
+        table.add_row({status.name, paint_state("UP", colour), std::to_string(reply.pid()), reply.version(),
                        duration_text(reply.uptime_ms()), reply.user(), summary});
     }
     std::fputs(table.render().c_str(), stdout);

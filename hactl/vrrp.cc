@@ -84,6 +84,7 @@ void print_json(const proto::VrrpReply& reply) {
 void print_table(const proto::VrrpReply& reply) {
     if (!reply.checkd_connected())
         std::printf("checkd: not connected%s\n", reply.checks_stale() ? " (tracked checks count as failed)" : "");
+    const bool colour = colour_on_stdout();
     Table table({"INSTANCE", "STATE", "PRIO", "EFF", "VRID", "IF", "VER", "MASTER", "VIPS", "SENT", "RECV",
                  "DROPS", "LAST TRANSITION"});
     for (const proto::VrrpInstanceStatus& vi : reply.instances()) {
@@ -91,7 +92,7 @@ void print_table(const proto::VrrpReply& reply) {
         for (const std::string& vip : vi.vips()) vips += (vips.empty() ? "" : ",") + vip;
         std::string reason = vi.last_transition_reason();
         if (!vi.fault_reason().empty()) reason = vi.fault_reason();
-        table.add_row({vi.name(), vi.state(), std::to_string(vi.priority()),
+        table.add_row({vi.name(), paint_state(vi.state(), colour), std::to_string(vi.priority()),
                        std::to_string(vi.effective_priority()), std::to_string(vi.vrid()), vi.interface(),
                        "v" + std::to_string(vi.version()), vi.master_address().empty() ? "-" : vi.master_address(),
                        vips.empty() ? "-" : vips, std::to_string(vi.adverts_sent()),
@@ -109,20 +110,26 @@ void print_table(const proto::VrrpReply& reply) {
 
 }  // namespace
 
-int command_vrrp(const Options& options) {
-    if (!options.args.empty()) {
-        std::fprintf(stderr, "hactl: vrrp takes no arguments\n");
-        return 2;
-    }
+std::optional<proto::VrrpReply> ask_vrrp(const Options& options) {
     proto::Envelope request;
     request.mutable_vrrp_request();
     Answer answer = ask_one(options.socket_dir, "vrrpd", request);
     if (!answer.reply || !answer.reply->has_vrrp_reply()) {
         std::fprintf(stderr, "hactl: %s\n", answer.reply ? "vrrpd: unexpected reply" : answer.problem.c_str());
-        return 1;
+        return std::nullopt;
     }
-    if (options.json) print_json(answer.reply->vrrp_reply());
-    else print_table(answer.reply->vrrp_reply());
+    return std::move(*answer.reply->mutable_vrrp_reply());
+}
+
+int command_vrrp(const Options& options) {
+    if (!options.args.empty()) {
+        std::fprintf(stderr, "hactl: vrrp takes no arguments\n");
+        return 2;
+    }
+    const std::optional<proto::VrrpReply> reply = ask_vrrp(options);
+    if (!reply) return 1;
+    if (options.json) print_json(*reply);
+    else print_table(*reply);
     return 0;
 }
 

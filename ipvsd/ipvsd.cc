@@ -273,20 +273,36 @@ proto::CommandReply Ipvsd::drain(const std::string& virtual_server, const std::s
                 found = found || real.label() == real_server;
     if (!found) {
         reply.set_ok(false);
-        reply.set_message("no real server " + real_server + " in virtual server " + virtual_server +
+        reply.set_message("ipvsd: no real server " + real_server + " in virtual server " + virtual_server +
                           " (hactl ipvs lists them)");
         return reply;
     }
     const auto key = std::make_pair(virtual_server, real_server);
+    // The weight ipvsd wants in the kernel for it, before and after.
+    auto wanted_weight = [&] {
+        for (const RealServerView& view : desired_.real_servers)
+            if (view.virtual_server == virtual_server && view.real_server == real_server && view.desired_weight)
+                return std::to_string(*view.desired_weight);
+        return std::string("none (not in the kernel table)");
+    };
+    const std::string weight_before = wanted_weight();
     const bool changed = drained ? drains_.insert(key).second : drains_.erase(key) > 0;
     const std::uint64_t applied_before = counters_.operations_applied;
     if (changed) reconcile_now();
     reply.set_ok(true);
-    reply.set_message(std::string(drained ? "drained " : "undrained ") + real_server + " of " +
-                      virtual_server + (changed ? "" : " (it already was)"));
-    if (changed)
-        reply.add_changes(std::to_string(counters_.operations_applied - applied_before) +
-                          " kernel operation(s)" + (kernel_ ? "" : " (IPVS unavailable: pending)"));
+    const std::string what = real_server + " of " + virtual_server;
+    if (!changed) {
+        reply.set_message("ipvsd: " + what + (drained ? " was already drained" : " was not drained") +
+                          ": nothing changed (weight " + wanted_weight() + ")");
+        return reply;
+    }
+    const std::uint64_t operations = counters_.operations_applied - applied_before;
+    const std::string kernel = kernel_ ? std::to_string(operations) + " kernel operation(s)"
+                                       : "kernel update pending (IPVS unavailable)";
+    reply.set_message("ipvsd: " + std::string(drained ? "drained " : "undrained ") + what + ": weight " +
+                      weight_before + " -> " + wanted_weight() + ", " + kernel);
+    reply.add_changes(what + " weight " + weight_before + " -> " + wanted_weight());
+    reply.add_changes(kernel);
     return reply;
 }
 

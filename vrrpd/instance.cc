@@ -452,6 +452,28 @@ proto::VrrpInstanceStatus Instance::status() const {
         text += tracker.is_file ? std::to_string(tracker.value.value_or(0)) : tracker.up ? "UP" : "DOWN";
         out.add_trackers(text);
     }
+    for (std::size_t index = 0; index < trackers_.size(); ++index) {
+        const TrackerState& tracker = trackers_[index];
+        proto::VrrpTracker& detail = *out.add_tracker_details();
+        const std::size_t space = tracker.label.find(' ');
+        detail.set_kind(tracker.label.substr(0, space));
+        detail.set_name(space == std::string::npos ? "" : tracker.label.substr(space + 1));
+        detail.set_weight(tracker.weight);
+        detail.set_reverse(tracker.reverse);
+        detail.set_up(tracker.up);
+        detail.set_has_value(tracker.value.has_value());
+        detail.set_value(tracker.value.value_or(0));
+        if (index < tracking_.effects.size()) {
+            detail.set_contribution(tracking_.effects[index].contribution);
+            detail.set_faults(tracking_.effects[index].faults);
+        }
+    }
+    if (auto priority = machine_.master_priority()) out.set_master_priority(*priority);
+    out.set_preempt(config_.preempt);
+    out.set_preempt_delay_ms(static_cast<std::uint32_t>(config_.preempt_delay.count()));
+    out.set_configured_state(config_.state == InitialState::master ? "MASTER" : "BACKUP");
+    out.set_weights_ignored(!config_.sync_group.empty());
+    if (group_fault_ && !own_fault(false)) out.set_group_fault(*group_fault_);
     return out;
 }
 

@@ -86,6 +86,7 @@ void StateMachine::change_state(State to, const std::string& reason) {
     if (to == State::master) {
         ++counters_.became_master;
         master_address_ = local_address_;
+        master_priority_.reset();
         actions_.take_over();
     }
     actions_.state_changed(from, to, reason);
@@ -181,6 +182,7 @@ void StateMachine::backup_received(const Advert& advert, const Address& source) 
     if (!accept) return;  // lower priority and we preempt: let the down timer run out
     if (timers_.version == 3) timers_.master_adver_interval_centis = advert.interval_centis;
     master_address_ = source;
+    master_priority_ = advert.priority;
     arm_down_timer(timers_.master_down_interval());
 }
 
@@ -196,6 +198,7 @@ void StateMachine::master_received(const Advert& advert, const Address& source) 
     if (higher) {
         if (timers_.version == 3) timers_.master_adver_interval_centis = advert.interval_centis;
         master_address_ = source;
+        master_priority_ = advert.priority;
         become_backup("higher priority advert from " + source.to_string() + " (" +
                           std::to_string(advert.priority) + ")",
                       timers_.master_down_interval());

@@ -96,6 +96,8 @@ public:
     Counters& counters() { return counters_; }
     const Counters& counters() const { return counters_; }
     const std::optional<Address>& master_address() const { return master_address_; }
+    // The priority the master we follow advertised; empty when unknown or we are master.
+    std::optional<std::uint8_t> master_priority() const { return master_priority_; }
     const std::string& last_reason() const { return last_reason_; }
     std::optional<TimePoint> last_transition() const { return last_transition_; }
     const ElectionConfig& config() const { return config_; }
@@ -127,6 +129,7 @@ private:
     std::optional<TimePoint> preempt_after_;  // preempt_delay running since a lower master
     std::optional<Address> local_address_;
     std::optional<Address> master_address_;
+    std::optional<std::uint8_t> master_priority_;
     std::string last_reason_;
     std::optional<TimePoint> last_transition_;
 };

@@ -23,9 +23,16 @@ struct TrackerState {
     bool is_file = false;
 };
 
+// What one tracker does to the instance now (hactl explain shows it).
+struct TrackerEffect {
+    long long contribution = 0;  // added to the priority (before clamping)
+    bool faults = false;         // puts the instance in FAULT
+};
+
 struct Tracking {
     int priority = 100;
     std::optional<std::string> fault;  // why, when in FAULT
+    std::vector<TrackerEffect> effects;  // one per tracker, same order
 };
 
 // `ignore_weights`: sync group members (keepalived ignores weights there, #2105):

@@ -124,8 +124,11 @@ void Vrrpd::start(DaemonContext& context) {
         } else {
             found->resign("resigned by hactl");
             outcome.set_ok(true);
-            outcome.set_message("vrrpd: " + name + " resigned: priority-0 advert sent, now BACKUP");
-            outcome.add_changes(name + ": MASTER -> BACKUP");
+            const std::size_t vips = found->config().virtual_ipaddress.size();
+            outcome.set_message("vrrpd: " + name + " resigned: MASTER -> " + state_name(found->machine().state()) +
+                                ", priority-0 advert sent, " + std::to_string(vips) +
+                                " VIP(s) released; a backup takes over");
+            outcome.add_changes(name + ": MASTER -> " + std::string(state_name(found->machine().state())));
         }
         from.send(reply);
     });
@@ -349,7 +352,12 @@ void Vrrpd::stop(DaemonContext&) {
 
 proto::VrrpReply Vrrpd::vrrp_reply() const {
     proto::VrrpReply reply;
-    for (const auto& instance : instances_) *reply.add_instances() = instance->status();
+    for (const auto& instance : instances_) {
+        proto::VrrpInstanceStatus& status = *reply.add_instances() = instance->status();
+        for (const VrrpSyncGroupConfig& group : config_.sync_groups)
+            if (group.name == instance->config().sync_group)
+                for (const std::string& member : group.members) status.add_sync_group_members(member);
+    }
     for (std::size_t index = 0; index < unassigned_drops_.size(); ++index) {
         proto::VrrpDrop& drop = *reply.add_unassigned_drops();
         drop.set_reason(drop_reason_name(static_cast<DropReason>(index)));

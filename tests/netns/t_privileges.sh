@@ -63,7 +63,7 @@ hk_assert_rc 1 "hactl status as uid 65533"
 hk_assert_match "permission denied" "$HK_ERR" "stderr of hactl as uid 65533"
 # The group named is the one that owns the socket directory (no 'hakeep' group here).
 dir_group=$(stat -c %G "$sock")
-hk_assert_contains "join group '$dir_group'" "$HK_ERR" "stderr of hactl as uid 65533"
+hk_assert_contains "add your user to group $dir_group" "$HK_ERR" "stderr of hactl as uid 65533"
 hk_assert_contains "uid 65533" "$HK_ERR" "stderr of hactl as uid 65533"
 
 # ---- open the files up: the daemons themselves must refuse StatusRequest.

@@ -24,6 +24,7 @@ has -rwxr-xr-x usr/bin/hactl
 for p in vrrpd.8 ipvsd.8 checkd.8 hactl.8; do has -rw-r--r-- "usr/share/man/man8/$p.gz"; done
 for p in vrrpd.conf.5 ipvsd.conf.5 checkd.conf.5; do has -rw-r--r-- "usr/share/man/man5/$p.gz"; done
 has -rw-r--r-- usr/share/man/man7/hakeep.7.gz
+for s in status vrrp ipvs checks explain command reload; do has -rw-r--r-- "usr/share/hakeep/schema/$s.schema.json"; done
 has drwxr-x--- etc/hakeep
 for d in vrrpd ipvsd checkd; do
   has -rw-r----- "etc/hakeep/$d.conf"

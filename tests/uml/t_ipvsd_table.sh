@@ -273,6 +273,11 @@ for name, (proto, sched, fwd, mark, reals) in want.items():
 print("hactl --json ipvs: %d virtual servers as configured" % len(vs))
 PY
 ok "hactl --json ipvs agrees"
+# With the kernel's IPVS (kernel weights present, every forwarding, fwmarks,
+# groups), strictly as hactl(8) and hactl/schema/ipvs.schema.json say.
+hactl --json ipvs | "$PYTHON" "$HK_UML_DIR/../netns/hactl_schema.py" ipvs --strict ||
+  fail "hactl --json ipvs does not follow hactl/schema/ipvs.schema.json"
+ok "hactl --json ipvs follows its schema"
 
 # ---------------------------------------------------------------- restart: nothing written
 ipvsd_stop

@@ -1,10 +1,12 @@
 // The daemons' shared command line (DESIGN.md §4) and hactl's.
 #include <criterion/criterion.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/command_line.h"
+#include "common/daemon.h"
 #include "hactl/options.h"
 
 using namespace hakeep;
@@ -101,4 +103,17 @@ Test(command_line, hactl_usage_errors_exit_two) {
         cr_assert(std::holds_alternative<hactl::UsageExit>(parsed));
         cr_expect_eq(std::get<hactl::UsageExit>(parsed).status, 2);
     }
+}
+
+// hactl reload's one line: what the reload changed in the daemon's summary.
+Test(reload_report, summary_changes_in_one_line) {
+    const std::map<std::string, std::string> before{{"instances", "2"}, {"master", "1"}, {"sync_groups", "0"}};
+    const std::map<std::string, std::string> after{{"instances", "1"}, {"master", "1"}, {"vips", "3"}};
+    const std::vector<std::string> changes = summary_changes(before, after);
+    cr_assert_eq(changes.size(), 3u);
+    const std::string line = reload_message("vrrpd", "/etc/hakeep/vrrpd.conf", changes);
+    cr_expect_str_eq(line.c_str(), "vrrpd: configuration reloaded from /etc/hakeep/vrrpd.conf: "
+                                   "instances 2 -> 1, vips 3 (new), sync_groups gone (was 0)");
+    const std::string same = reload_message("checkd", "c.conf", summary_changes(before, before));
+    cr_expect_str_eq(same.c_str(), "checkd: configuration reloaded from c.conf: the same counts as before");
 }

@@ -89,19 +89,26 @@ Test(ipvsd, drain_and_undrain_report_and_apply) {
     cr_assert_eq(lab.service().destinations.size(), 2u);
     proto::CommandReply reply = lab.daemon.drain("192.0.2.100:80", "203.0.113.12:8080", true);
     cr_expect(reply.ok());
-    cr_expect_str_eq(reply.message().c_str(), "drained 203.0.113.12:8080 of 192.0.2.100:80");
-    cr_assert_eq(reply.changes_size(), 1);
-    cr_expect_str_eq(reply.changes(0).c_str(), "1 kernel operation(s)");
+    std::string message = reply.message();
+    cr_expect_str_eq(message.c_str(),
+                     "ipvsd: drained 203.0.113.12:8080 of 192.0.2.100:80: weight 1 -> 0, 1 kernel operation(s)");
+    cr_assert_eq(reply.changes_size(), 2);
+    cr_expect_str_eq(reply.changes(1).c_str(), "1 kernel operation(s)");
     const DestinationKey rs{*Address::parse("203.0.113.12"), 8080};
     cr_expect_eq(lab.service().destinations.at(rs).settings.weight, 0);
     reply = lab.daemon.drain("192.0.2.100:80", "203.0.113.12:8080", true);
-    cr_expect(reply.message().find("already") != std::string::npos);
+    message = reply.message();
+    cr_expect_str_eq(message.c_str(),
+                     "ipvsd: 203.0.113.12:8080 of 192.0.2.100:80 was already drained: nothing changed (weight 0)");
     reply = lab.daemon.drain("192.0.2.100:80", "203.0.113.12:8080", false);
     cr_expect(reply.ok());
+    message = reply.message();
+    cr_expect_str_eq(message.c_str(),
+                     "ipvsd: undrained 203.0.113.12:8080 of 192.0.2.100:80: weight 0 -> 1, 1 kernel operation(s)");
     cr_expect_eq(lab.service().destinations.at(rs).settings.weight, 1);
     reply = lab.daemon.drain("192.0.2.100:80", "198.51.100.1:80", true);
     cr_expect_not(reply.ok());
-    cr_expect(reply.message().find("no real server 198.51.100.1:80") == 0);
+    cr_expect(reply.message().find("ipvsd: no real server 198.51.100.1:80") == 0);
 }
 
 Test(ipvsd, check_down_removes_and_counts_operations) {

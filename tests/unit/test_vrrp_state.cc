@@ -307,3 +307,20 @@ Test(vrrp_state, follow_group) {
     lab.machine.follow_group(State::backup, "sync group G: VI_2 is BACKUP");
     cr_expect(lab.machine.state() == State::backup);
 }
+
+// hactl explain shows the master's priority: learnt from its adverts, gone
+// when we become master ourselves.
+Test(vrrp_state, master_priority_follows_the_master_we_obey) {
+    Lab lab(v3(100));
+    lab.machine.start(false);
+    cr_expect_not(lab.machine.master_priority().has_value(), "unknown before any advert");
+    lab.receive(110);
+    cr_assert(lab.machine.master_priority().has_value());
+    cr_expect_eq(*lab.machine.master_priority(), 110);
+    lab.advance(milliseconds(4000));
+    cr_expect(lab.machine.state() == State::master);
+    cr_expect_not(lab.machine.master_priority().has_value(), "we are the master now");
+    lab.receive(120, "192.0.2.13");
+    cr_expect(lab.machine.state() == State::backup);
+    cr_expect_eq(*lab.machine.master_priority(), 120);
+}

@@ -61,3 +61,20 @@ Test(vrrp_tracking, track_file_value_times_weight) {
     cr_expect(evaluate_tracking(100, {file(0, 1)}).fault.has_value());
     cr_expect_eq(evaluate_tracking(100, {file(1, 1000)}).priority, 254);
 }
+
+// hactl explain names what moved the priority: each tracker's own part.
+Test(vrrp_tracking, effects_say_what_each_tracker_adds_or_faults) {
+    const Tracking result =
+        evaluate_tracking(100, {script(-20, false), script(10, true), script(-5, true), file(3, 2), script(0, false)});
+    cr_assert_eq(result.effects.size(), 5u);
+    cr_expect_eq(result.effects[0].contribution, -20);
+    cr_expect_eq(result.effects[1].contribution, 10);
+    cr_expect_eq(result.effects[2].contribution, 0);
+    cr_expect_eq(result.effects[3].contribution, 6);
+    cr_expect_not(result.effects[3].faults);
+    cr_expect(result.effects[4].faults);
+    cr_expect_eq(result.priority, 96);
+    const Tracking group = evaluate_tracking(100, {script(-20, false)}, true);
+    cr_expect_eq(group.effects[0].contribution, 0);  // sync group: weights ignored
+    cr_expect(group.effects[0].faults);
+}
