@@ -79,7 +79,7 @@ grep 'load the ip_vs module' "$IPVSD_LOG"
 [[ $(ipvs_json 'rs("192.0.2.100:80", "203.0.113.11:8080")["kernel_weight"]') == null ]] || fail "hactl: a kernel weight without IPVS"
 ok "without IPVS: running, said so once, kernel_available false"
 out=$(hactl drain 192.0.2.100:80 203.0.113.11:8080) || fail "hactl drain without IPVS failed: $out"
-[[ $out == *"(IPVS unavailable: pending)"* ]] || fail "hactl drain without IPVS said: $out"
+[[ $out == *"kernel update pending (IPVS unavailable)"* ]] || fail "hactl drain without IPVS said: $out"
 ok "drain without IPVS: pending"
 
 # ---------------------------------------------------------------- ip_vs loaded by hand
