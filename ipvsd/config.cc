@@ -92,6 +92,7 @@ const Schema& ipvsd_global_defs_schema() {
         built.keywords["lvs_timeouts"] = KeywordSpec{2, 6, BlockKind::none, nullptr, false};
         // lvs_sync_daemon INTERFACE INSTANCE [id N]
         built.keywords["lvs_sync_daemon"] = KeywordSpec{2, 4, BlockKind::none, nullptr, false};
+        built.keywords["check_snapshot_wait"] = once_with_value();
         return built;
     }();
     return schema;
@@ -318,6 +319,8 @@ void read_ipvs_globals(const std::vector<ConfigNode>& top, IpvsdConfig& result) 
                     sync.sync_id = static_cast<std::uint8_t>(node.int_arg(3, 0, 255));
                 }
                 result.sync_daemon = sync;
+            } else if (node.keyword.text == "check_snapshot_wait") {
+                result.check_snapshot_wait = std::chrono::seconds(node.int_arg(0, 0, 3600));
             }
         }
     }

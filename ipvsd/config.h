@@ -80,6 +80,9 @@ struct IpvsdConfig {
     std::map<std::string, std::vector<GroupMember>> virtual_server_groups;
     Timeouts timeouts;
     std::optional<SyncDaemonConfig> sync_daemon;
+    // At start, real servers whose check has not reported keep the kernel's
+    // state until checkd's first snapshot, or this long (0: not at all).
+    std::chrono::seconds check_snapshot_wait{5};
 };
 
 const config::Schema& ipvsd_schema();

@@ -48,9 +48,14 @@ struct DesiredState {
 };
 
 // `previous_quorum` (by label) carries the hysteresis across computations.
+// `hold_unknown` (a restarted ipvsd before checkd's first snapshot): a real
+// server whose check state is unknown keeps what this table, the kernel's,
+// has for it: present with its settings and weight, or absent. Without it,
+// unknown counts as up (unless `alpha`).
 DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& checks,
                              const Drains& drains,
-                             const std::map<std::string, bool>& previous_quorum);
+                             const std::map<std::string, bool>& previous_quorum,
+                             const Table* hold_unknown = nullptr);
 
 // The service keys a virtual_server (or its group) stands for.
 std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config);

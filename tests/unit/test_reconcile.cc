@@ -9,6 +9,7 @@
 
 #include "ipvsd/desired.h"
 #include "ipvsd/reconcile.h"
+#include "tests/unit/fake_checks.h"
 #include "tests/unit/fake_kernel.h"
 
 using namespace hakeep;
@@ -29,16 +30,7 @@ const char* const two_backends =
     "    real_server 203.0.113.12 8080 { weight 1  track_check web2 }\n"
     "}\n";
 
-proto::CheckSnapshot snapshot(std::map<std::string, bool> states) {
-    proto::CheckSnapshot message;
-    for (const auto& [name, up] : states) {
-        proto::CheckState& state = *message.add_checks();
-        state.set_name(name);
-        state.set_up(up);
-        state.set_reason(up ? "ok" : "connect: refused");
-    }
-    return message;
-}
+proto::CheckSnapshot snapshot(const std::map<std::string, bool>& states) { return check_snapshot(states); }
 
 struct Lab {
     explicit Lab(const std::string& text) : config(parse(text)) {}
