@@ -1,5 +1,7 @@
 #include "ipvsd/config.h"
 
+#include "ipvsd/desired.h"
+
 #include <linux/ip_vs.h>
 
 #include <cctype>
@@ -108,6 +110,10 @@ Address address_arg(const ConfigNode& node, std::size_t index) {
 
 std::uint16_t port_arg(const ConfigNode& node, std::size_t index) {
     return static_cast<std::uint16_t>(node.int_arg(index, 0, 65535));
+}
+
+const char* protocol_word(std::uint16_t protocol) {
+    return protocol == IPPROTO_UDP ? "udp" : protocol == IPPROTO_SCTP ? "sctp" : "tcp";
 }
 
 const std::vector<std::string> schedulers = {"rr",  "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
@@ -266,6 +272,7 @@ std::vector<GroupMember> read_group(const ConfigNode& block) {
     std::vector<GroupMember> members;
     for (const ConfigNode& entry : block.children) {
         GroupMember member;
+        member.where = entry.where();
         if (entry.keyword.text == "fwmark") {
             member.fwmark = static_cast<std::uint32_t>(entry.int_arg(0, 1, 0xffffffffLL));
             if (entry.args.size() > 1)
@@ -326,6 +333,35 @@ void read_ipvs_globals(const std::vector<ConfigNode>& top, IpvsdConfig& result) 
     }
 }
 
+// One kernel service declared twice, through groups or a group and a plain
+// virtual_server: the kernel has one set of real servers for it, so one of
+// the two would silently lose. Refused, naming both places.
+void refuse_overlaps(const IpvsdConfig& config) {
+    struct Origin {
+        const VirtualServerConfig* server;
+        const config::SourceLocation* place;
+    };
+    std::map<ServiceKey, Origin> seen;
+    auto describe = [](const VirtualServerConfig& server, const config::SourceLocation& place) {
+        std::string text = "virtual_server " + server.label() + " at " + server.where.to_string();
+        if (!server.group.empty())
+            text += ", virtual_server_group " + server.group + " entry at " + place.to_string();
+        return text;
+    };
+    for (const VirtualServerConfig& server : config.virtual_servers) {
+        std::vector<const config::SourceLocation*> places;
+        const std::vector<ServiceKey> keys = service_keys(server, config, &places);
+        for (std::size_t index = 0; index < keys.size(); ++index) {
+            auto [found, added] = seen.try_emplace(keys[index], Origin{&server, places[index]});
+            if (added) continue;
+            throw ConfigError(*places[index],
+                              "service " + keys[index].to_string() + " declared twice: by " +
+                                  describe(server, *places[index]) + ", and already by " +
+                                  describe(*found->second.server, *found->second.place));
+        }
+    }
+}
+
 }  // namespace
 
 std::string RealServerConfig::label() const {
@@ -333,11 +369,56 @@ std::string RealServerConfig::label() const {
     return (address.family == AF_INET6 ? "[" + text + "]" : text) + ":" + std::to_string(port);
 }
 
-std::string VirtualServerConfig::label() const {
+std::string VirtualServerConfig::label_without_protocol() const {
     if (fwmark != 0) return "fwmark " + std::to_string(fwmark);
     if (!group.empty()) return "group " + group;
     const std::string text = address->to_string();
     return (address->family == AF_INET6 ? "[" + text + "]" : text) + ":" + std::to_string(port);
+}
+
+std::string VirtualServerConfig::label() const {
+    if (fwmark != 0) return label_without_protocol();  // a fwmark service has no protocol
+    return label_without_protocol() + "/" + protocol_word(protocol);
+}
+
+VirtualServerLookup find_virtual_server(const IpvsdConfig& config, const std::string& name) {
+    // NAME/proto, proto:NAME, "PROTO NAME" (ipvsadm's order), or NAME alone.
+    std::string base = name;
+    std::string protocol;
+    auto lower = [](std::string text) {
+        for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return text;
+    };
+    for (const char* word : {"tcp", "udp", "sctp"}) {
+        const std::string suffix = std::string("/") + word;
+        const std::string lowered = lower(name);
+        if (lowered.size() > suffix.size() && lowered.ends_with(suffix)) {
+            base = name.substr(0, name.size() - suffix.size());
+            protocol = word;
+        } else if (lowered.starts_with(std::string(word) + ":") || lowered.starts_with(std::string(word) + " ")) {
+            base = name.substr(std::strlen(word) + 1);
+            protocol = word;
+        }
+    }
+    VirtualServerLookup result;
+    std::vector<std::string> candidates;
+    for (std::size_t index = 0; index < config.virtual_servers.size(); ++index) {
+        const VirtualServerConfig& server = config.virtual_servers[index];
+        if (server.label_without_protocol() != base) continue;
+        if (!protocol.empty() && server.fwmark == 0 && protocol_word(server.protocol) != protocol) continue;
+        candidates.push_back(server.label());
+        result.index = index;
+    }
+    if (candidates.size() > 1) {
+        result.index.reset();
+        result.problem = "virtual server " + name + " is ambiguous: ";
+        for (std::size_t i = 0; i < candidates.size(); ++i)
+            result.problem += (i ? " or " : "") + candidates[i];
+        result.problem += " (name the protocol, as hactl ipvs does)";
+    } else if (candidates.empty()) {
+        result.problem = "no virtual server " + name + " (hactl ipvs lists them)";
+    }
+    return result;
 }
 
 const config::Schema& ipvsd_schema() {
@@ -369,11 +450,11 @@ IpvsdConfig parse_ipvsd_config(const config::ParsedConfig& parsed) {
         if (!server.group.empty() && !result.virtual_server_groups.contains(server.group))
             throw ConfigError(node.arg(1).where,
                               "virtual_server names unknown virtual_server_group '" + server.group + "'");
-        const std::string identity = server.label() + "/" + std::to_string(server.protocol);
-        if (!labels.insert(identity).second)
+        if (!labels.insert(server.label()).second)
             throw ConfigError(node.where(), "virtual_server " + server.label() + " defined twice");
         result.virtual_servers.push_back(std::move(server));
     }
+    refuse_overlaps(result);
     return result;
 }
 

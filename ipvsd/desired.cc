@@ -77,9 +77,12 @@ const char* health_name(Health health) {
     return "?";
 }
 
-std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config) {
+std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config,
+                                     std::vector<const config::SourceLocation*>* places) {
     std::vector<ServiceKey> keys;
+    const config::SourceLocation* place = &server.where;
     auto add = [&](int family, const Address& address, std::uint16_t port, std::uint32_t fwmark) {
+        if (places != nullptr) places->push_back(place);
         ServiceKey key;
         key.family = family;
         key.fwmark = fwmark;
@@ -96,6 +99,7 @@ std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const Ip
         add(server.address->family, *server.address, server.port, 0);
     } else {
         for (const GroupMember& member : config.virtual_server_groups.at(server.group)) {
+            place = &member.where;
             if (member.fwmark != 0) {
                 add(member.family, Address{}, 0, member.fwmark);
                 continue;

@@ -57,7 +57,9 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
                              const std::map<std::string, bool>& previous_quorum,
                              const Table* hold_unknown = nullptr);
 
-// The service keys a virtual_server (or its group) stands for.
-std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config);
+// The service keys a virtual_server (or its group) stands for. With
+// `places`, where each comes from: the virtual_server, or its group's entry.
+std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config,
+                                     std::vector<const config::SourceLocation*>* places = nullptr);
 
 }  // namespace hakeep::ipvsd

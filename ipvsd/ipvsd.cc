@@ -340,24 +340,27 @@ void Ipvsd::config_reloaded(DaemonContext&) {
 proto::CommandReply Ipvsd::drain(const std::string& virtual_server, const std::string& real_server,
                                  bool drained) {
     proto::CommandReply reply;
+    const VirtualServerLookup lookup = find_virtual_server(config_, virtual_server);
     bool found = false;
-    for (const VirtualServerConfig& server : config_.virtual_servers)
-        if (server.label() == virtual_server)
-            for (const RealServerConfig& real : server.real_servers)
-                found = found || real.label() == real_server;
+    if (lookup.index)
+        for (const RealServerConfig& real : config_.virtual_servers[*lookup.index].real_servers)
+            found = found || real.label() == real_server;
     if (!found) {
         reply.set_ok(false);
-        reply.set_message("no real server " + real_server + " in virtual server " + virtual_server +
-                          " (hactl ipvs lists them)");
+        reply.set_message(lookup.index ? "no real server " + real_server + " in virtual server " +
+                                             config_.virtual_servers[*lookup.index].label() +
+                                             " (hactl ipvs lists them)"
+                                       : lookup.problem);
         return reply;
     }
-    const auto key = std::make_pair(virtual_server, real_server);
+    const std::string label = config_.virtual_servers[*lookup.index].label();
+    const auto key = std::make_pair(label, real_server);
     const bool changed = drained ? drains_.insert(key).second : drains_.erase(key) > 0;
     const std::uint64_t applied_before = counters_.operations_applied;
     if (changed) reconcile_now();
     reply.set_ok(true);
     reply.set_message(std::string(drained ? "drained " : "undrained ") + real_server + " of " +
-                      virtual_server + (changed ? "" : " (it already was)"));
+                      label + (changed ? "" : " (it already was)"));
     if (changed)
         reply.add_changes(std::to_string(counters_.operations_applied - applied_before) +
                           " kernel operation(s)" + (kernel_ ? "" : " (IPVS unavailable: pending)"));

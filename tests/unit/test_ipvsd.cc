@@ -137,7 +137,7 @@ Test(ipvsd, drain_and_undrain_report_and_apply) {
     cr_assert_eq(lab.service().destinations.size(), 2u);
     proto::CommandReply reply = lab.daemon.drain("192.0.2.100:80", "203.0.113.12:8080", true);
     cr_expect(reply.ok());
-    cr_expect_str_eq(reply.message().c_str(), "drained 203.0.113.12:8080 of 192.0.2.100:80");
+    cr_expect_str_eq(reply.message().c_str(), "drained 203.0.113.12:8080 of 192.0.2.100:80/tcp");
     cr_assert_eq(reply.changes_size(), 1);
     cr_expect_str_eq(reply.changes(0).c_str(), "1 kernel operation(s)");
     const DestinationKey rs{*Address::parse("203.0.113.12"), 8080};
@@ -303,7 +303,7 @@ Test(ipvsd, large_listing_comes_in_pages_under_the_datagram_cap) {
         cr_assert(page.next_virtual_server() == 0 || page.next_virtual_server() > next);
         for (const auto& server : page.virtual_servers()) {
             const std::string label = server.label();
-            const std::string expected = "192.0.2." + std::to_string(servers + 1) + ":80";
+            const std::string expected = "192.0.2." + std::to_string(servers + 1) + ":80/tcp";
             cr_expect_str_eq(label.c_str(), expected.c_str());
             ++servers;
             reals += server.real_servers_size();
@@ -423,4 +423,104 @@ Test(ipvsd, refused_operation_is_retried_with_backoff_and_logged_once) {
     lab.kernel->table.begin()->second.destinations.erase(DestinationKey{web2, 8080});
     lab.daemon.begin();  // a resync: the dump shows it gone
     cr_expect_eq(lab.daemon.counters().refusals_logged, 2u);
+}
+
+namespace {
+
+// TCP and UDP on one address and port, with different real servers.
+const char* const two_protocols =
+    "virtual_server 192.0.2.100 53 {\n protocol TCP\n quorum 2\n"
+    " real_server 203.0.113.11 53 { weight 1  track_check dns1 }\n"
+    " real_server 203.0.113.12 53 { weight 1 }\n}\n"
+    "virtual_server 192.0.2.100 53 {\n protocol UDP\n quorum 1\n"
+    " real_server 203.0.113.11 53 { weight 2  track_check dns1 }\n"
+    " real_server 203.0.113.13 53 { weight 1 }\n}\n";
+
+ServiceKey dns_service(std::uint16_t protocol) {
+    ServiceKey key;
+    key.protocol = protocol;
+    key.address = *Address::parse("192.0.2.100");
+    key.port = 53;
+    return key;
+}
+
+std::optional<int> kernel_weight(const FakeKernel& kernel, std::uint16_t protocol, const char* rs) {
+    const Service& service = kernel.table.at(dns_service(protocol));
+    auto found = service.destinations.find(DestinationKey{*Address::parse(rs), 53});
+    if (found == service.destinations.end()) return std::nullopt;
+    return found->second.settings.weight;
+}
+
+}  // namespace
+
+Test(ipvsd, tcp_and_udp_on_one_address_are_two_virtual_servers) {
+    Harness lab(two_protocols);
+    lab.daemon.connect_kernel();
+    lab.daemon.reconcile_now();
+    proto::IpvsReply reply = lab.daemon.ipvs_reply();
+    cr_assert_eq(reply.virtual_servers_size(), 2);
+    const std::string tcp = reply.virtual_servers(0).label();
+    const std::string udp = reply.virtual_servers(1).label();
+    cr_expect_str_eq(tcp.c_str(), "192.0.2.100:53/tcp");
+    cr_expect_str_eq(udp.c_str(), "192.0.2.100:53/udp");
+    // Each row lists its own real servers, not the other protocol's.
+    cr_assert_eq(reply.virtual_servers(0).real_servers_size(), 2);
+    cr_assert_eq(reply.virtual_servers(1).real_servers_size(), 2);
+    const std::string tcp_second = reply.virtual_servers(0).real_servers(1).address();
+    const std::string udp_second = reply.virtual_servers(1).real_servers(1).address();
+    cr_expect_str_eq(tcp_second.c_str(), "203.0.113.12:53");
+    cr_expect_str_eq(udp_second.c_str(), "203.0.113.13:53");
+    cr_expect_eq(reply.virtual_servers(0).live_weight(), 2);
+    cr_expect_eq(reply.virtual_servers(1).live_weight(), 3);
+    // Quorum apart: dns1 down leaves TCP with 1 < 2 (lost), UDP with 1 >= 1.
+    lab.event("dns1", false, 1);
+    reply = lab.daemon.ipvs_reply();
+    cr_expect_not(reply.virtual_servers(0).quorum_up(), "TCP: quorum lost");
+    cr_expect(reply.virtual_servers(1).quorum_up(), "UDP: its own quorum, kept");
+}
+
+Test(ipvsd, drain_names_the_protocol_and_affects_only_it) {
+    Harness lab(two_protocols);
+    lab.daemon.connect_kernel();
+    lab.daemon.reconcile_now();
+    // Both have 203.0.113.11:53: the address alone is ambiguous.
+    proto::CommandReply reply = lab.daemon.drain("192.0.2.100:53", "203.0.113.11:53", true);
+    cr_expect_not(reply.ok());
+    const std::string ambiguous = reply.message();
+    cr_expect_str_eq(ambiguous.c_str(),
+                     "virtual server 192.0.2.100:53 is ambiguous: 192.0.2.100:53/tcp or "
+                     "192.0.2.100:53/udp (name the protocol, as hactl ipvs does)");
+    cr_expect_eq(kernel_weight(*lab.kernel, IPPROTO_TCP, "203.0.113.11").value_or(-1), 1);
+    reply = lab.daemon.drain("192.0.2.100:53/udp", "203.0.113.11:53", true);
+    cr_expect(reply.ok(), "%s", reply.message().c_str());
+    cr_expect_eq(kernel_weight(*lab.kernel, IPPROTO_UDP, "203.0.113.11").value_or(-1), 0);
+    cr_expect_eq(kernel_weight(*lab.kernel, IPPROTO_TCP, "203.0.113.11").value_or(-1), 1,
+                 "the TCP service is not drained");
+    proto::IpvsReply status = lab.daemon.ipvs_reply();
+    cr_expect(status.virtual_servers(1).real_servers(0).drained());
+    cr_expect_not(status.virtual_servers(0).real_servers(0).drained());
+    // The protocol first, any case; and the address alone where it is unambiguous.
+    reply = lab.daemon.drain("TCP:192.0.2.100:53", "203.0.113.11:53", true);
+    cr_expect(reply.ok(), "%s", reply.message().c_str());
+    const std::string message = reply.message();
+    cr_expect_str_eq(message.c_str(), "drained 203.0.113.11:53 of 192.0.2.100:53/tcp");
+    cr_expect_eq(kernel_weight(*lab.kernel, IPPROTO_TCP, "203.0.113.11").value_or(-1), 0);
+    reply = lab.daemon.drain("192.0.2.100:53", "203.0.113.13:53", true);
+    cr_expect_not(reply.ok(), "still ambiguous even if only UDP has that real server");
+    reply = lab.daemon.drain("192.0.2.100:53/sctp", "203.0.113.13:53", true);
+    cr_expect_not(reply.ok());
+    const std::string missing = reply.message();
+    cr_expect_str_eq(missing.c_str(), "no virtual server 192.0.2.100:53/sctp (hactl ipvs lists them)");
+}
+
+Test(ipvsd, address_alone_names_the_only_protocol_there) {
+    Harness lab("virtual_server 192.0.2.100 53 {\n protocol UDP\n"
+                " real_server 203.0.113.11 53 { weight 2 }\n}\n");
+    lab.daemon.connect_kernel();
+    lab.daemon.reconcile_now();
+    proto::CommandReply reply = lab.daemon.drain("192.0.2.100:53", "203.0.113.11:53", true);
+    cr_expect(reply.ok(), "%s", reply.message().c_str());
+    const std::string message = reply.message();
+    cr_expect_str_eq(message.c_str(), "drained 203.0.113.11:53 of 192.0.2.100:53/udp");
+    cr_expect_eq(kernel_weight(*lab.kernel, IPPROTO_UDP, "203.0.113.11").value_or(-1), 0);
 }
