@@ -431,35 +431,62 @@ const config::Schema& ipvsd_schema() {
     return schema;
 }
 
-IpvsdConfig parse_ipvsd_config(const config::ParsedConfig& parsed) {
-    IpvsdConfig result;
-    result.global = read_global_defs(parsed.statements);
-    read_ipvs_globals(parsed.statements, result);
-    std::set<std::string> labels;
-    for (const ConfigNode& node : parsed.statements) {
-        if (node.keyword.text == "virtual_server_group") {
+namespace {
+
+// Turns top-level statements into an IpvsdConfig one at a time, as the
+// parser hands them over: a virtual_server is read as soon as its block
+// ends, so a large file never exists as a whole tree. Groups may be named
+// before they are defined; that is checked at the end.
+class ConfigReader {
+public:
+    void statement(ConfigNode&& node) {
+        const std::string& keyword = node.keyword.text;
+        if (keyword == "virtual_server") {
+            VirtualServerConfig server = read_virtual_server(node);
+            if (!server.group.empty()) group_uses_.emplace_back(server.group, node.arg(1).where);
+            if (!labels_.insert(server.label()).second)
+                throw ConfigError(node.where(), "virtual_server " + server.label() + " defined twice");
+            result_.virtual_servers.push_back(std::move(server));
+        } else if (keyword == "virtual_server_group") {
             const std::string name = node.string_arg(0);
-            if (result.virtual_server_groups.contains(name))
+            if (result_.virtual_server_groups.contains(name))
                 throw ConfigError(node.arg(0).where, "virtual_server_group '" + name + "' defined twice");
-            result.virtual_server_groups[name] = read_group(node);
+            result_.virtual_server_groups[name] = read_group(node);
+        } else {
+            global_defs_.push_back(std::move(node));
         }
     }
-    for (const ConfigNode& node : parsed.statements) {
-        if (node.keyword.text != "virtual_server") continue;
-        VirtualServerConfig server = read_virtual_server(node);
-        if (!server.group.empty() && !result.virtual_server_groups.contains(server.group))
-            throw ConfigError(node.arg(1).where,
-                              "virtual_server names unknown virtual_server_group '" + server.group + "'");
-        if (!labels.insert(server.label()).second)
-            throw ConfigError(node.where(), "virtual_server " + server.label() + " defined twice");
-        result.virtual_servers.push_back(std::move(server));
+
+    IpvsdConfig finish() {
+        result_.global = read_global_defs(global_defs_);
+        read_ipvs_globals(global_defs_, result_);
+        for (const auto& [group, where] : group_uses_)
+            if (!result_.virtual_server_groups.contains(group))
+                throw ConfigError(where, "virtual_server names unknown virtual_server_group '" + group + "'");
+        refuse_overlaps(result_);
+        return std::move(result_);
     }
-    refuse_overlaps(result);
-    return result;
+
+private:
+    IpvsdConfig result_;
+    std::vector<ConfigNode> global_defs_;
+    std::vector<std::pair<std::string, config::SourceLocation>> group_uses_;
+    std::set<std::string> labels_;
+};
+
+}  // namespace
+
+IpvsdConfig parse_ipvsd_config(const config::ParsedConfig& parsed) {
+    ConfigReader reader;
+    for (const ConfigNode& node : parsed.statements) reader.statement(ConfigNode(node));
+    return reader.finish();
 }
 
 IpvsdConfig load_ipvsd_config(const std::string& path, config::FileSource& files) {
-    return parse_ipvsd_config(config::parse_file(path, ipvsd_schema(), files));
+    ConfigReader reader;
+    config::parse_file(path, ipvsd_schema(), files,
+                       [&reader](ConfigNode&& node) { reader.statement(std::move(node)); });
+    return reader.finish();
 }
 
 }  // namespace hakeep::ipvsd

@@ -124,17 +124,18 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
                              const std::map<std::string, bool>& previous_quorum,
                              const Table* hold_unknown) {
     DesiredState state;
+    state.virtual_servers.reserve(config.virtual_servers.size());
     for (const VirtualServerConfig& server : config.virtual_servers) {
         VirtualServerView view{server.label(), service_keys(server, config), true, 0};
+        const auto view_index = static_cast<std::uint32_t>(state.virtual_servers.size());
         std::vector<RealServerView> reals;
         std::map<DestinationKey, Destination> destinations;
         // Unknown health while holding: as the kernel has them (drained: weight 0).
         std::vector<std::pair<DestinationKey, bool>> held;
         for (const RealServerConfig& real : server.real_servers) {
             RealServerView rs;
-            rs.virtual_server = view.label;
-            rs.real_server = real.label();
-            rs.track_check = real.track_check;
+            rs.virtual_server = view_index;
+            rs.config = &real;
             rs.configured_weight = real.weight;
             int weight = real.weight;
             if (real.track_check.empty()) {
@@ -144,7 +145,7 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
                 rs.reason = status->reason;
                 if (status->dynamic_weight) weight = status->weight;
             }
-            rs.drained = drains.contains({view.label, rs.real_server});
+            rs.drained = !drains.empty() && drains.contains({view.label, real.label()});
             const DestinationKey key{real.address, real.port};
             if (rs.health == Health::unknown && hold_unknown != nullptr) {
                 // Whatever ipvsd decided before its restart stands: the
@@ -188,8 +189,8 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
             destinations[DestinationKey{sorry.address, sorry.port}] =
                 Destination{destination_settings(server, sorry, 1), {}};
             RealServerView rs;
-            rs.virtual_server = view.label;
-            rs.real_server = sorry.label();
+            rs.virtual_server = view_index;
+            rs.config = &sorry;
             rs.health = Health::up;
             rs.healthy = true;
             rs.sorry = true;
@@ -197,10 +198,13 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
             rs.desired_weight = 1;
             reals.push_back(std::move(rs));
         }
-        for (const ServiceKey& key : view.services) {
+        for (std::size_t index = 0; index < view.services.size(); ++index) {
+            const ServiceKey& key = view.services[index];
             Service& service = state.table[key];
             service.settings = service_settings(server, key.family);
-            service.destinations = destinations;
+            // The last (usually the only) service takes the map, the others a copy.
+            if (index + 1 == view.services.size()) service.destinations = std::move(destinations);
+            else service.destinations = destinations;
             if (view.quorum_up || !server.sorry_server)
                 for (const auto& [destination, drained] : held)
                     hold_destination(service, key, destination, drained, *hold_unknown);

@@ -21,10 +21,12 @@ const char* health_name(Health health);  // "UP", "DOWN", "UNKNOWN"
 // "VS RS" pairs as hactl names them: ("192.0.2.100:80", "203.0.113.11:8080").
 using Drains = std::set<std::pair<std::string, std::string>>;
 
+// Points into the IpvsdConfig it was computed from: recompute it when the
+// configuration is replaced. At 37,000 real servers, labels made for every
+// one on every reconciliation cost more than the reconciliation itself.
 struct RealServerView {
-    std::string virtual_server;  // VirtualServerConfig::label()
-    std::string real_server;     // RealServerConfig::label()
-    std::string track_check;
+    std::uint32_t virtual_server = 0;          // index in DesiredState::virtual_servers
+    const RealServerConfig* config = nullptr;  // the real server, or the sorry server
     Health health = Health::unknown;
     bool healthy = false;        // health after `alpha` decided unknown
     bool drained = false;
@@ -32,6 +34,8 @@ struct RealServerView {
     int configured_weight = 0;
     std::optional<int> desired_weight;  // absent: not in the kernel
     std::string reason;          // the check's last reason
+    std::string label() const { return config->label(); }  // "203.0.113.11:8080"
+    const std::string& track_check() const { return config->track_check; }
 };
 
 struct VirtualServerView {

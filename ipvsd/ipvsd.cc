@@ -33,6 +33,7 @@ void Ipvsd::load_config(const std::string& path) {
 
 void Ipvsd::adopt_config(IpvsdConfig config) {
     const std::set<ServiceKey> before = declared_keys();
+    desired_ = {};  // it points into the configuration being replaced
     config_ = std::move(config);
     // Looked up for every check of every snapshot: a set, not a scan.
     tracked_checks_.clear();
