@@ -1,5 +1,7 @@
 #include "ipvsd/ipvsd.h"
 
+#include <malloc.h>
+
 #include "common/check_feed.h"
 #include "common/log.h"
 #include "ipvsd/netlink_kernel.h"
@@ -153,6 +155,7 @@ void Ipvsd::begin() {
             reconcile_now();
         });
     resync();
+    ::malloc_trim(0);  // what parsing and the first reconciliation left
 }
 
 void Ipvsd::snapshot_adopted() {
@@ -336,6 +339,9 @@ void Ipvsd::config_reloaded(DaemonContext&) {
         }
     }
     reconcile_now();
+    // The old configuration and desired state are freed by now: hand the
+    // pages back, or a large table's daemon grows with every reload.
+    ::malloc_trim(0);
 }
 
 proto::CommandReply Ipvsd::drain(const std::string& virtual_server, const std::string& real_server,
