@@ -29,6 +29,10 @@ std::set<ServiceKey> Ipvsd::declared_keys() const {
 }
 
 void Ipvsd::load_config(const std::string& path) {
+    // Derived, recomputed by the reconciliation that follows (or by hactl
+    // ipvs if the file is refused): freed first, so that a large table's
+    // old desired state and its new configuration are not in memory at once.
+    desired_ = {};
     config::DiskFileSource files;
     adopt_config(load_ipvsd_config(path, files));  // only if all of it parsed
 }
@@ -339,9 +343,6 @@ void Ipvsd::config_reloaded(DaemonContext&) {
         }
     }
     reconcile_now();
-    // The old configuration and desired state are freed by now: hand the
-    // pages back, or a large table's daemon grows with every reload.
-    ::malloc_trim(0);
 }
 
 proto::CommandReply Ipvsd::drain(const std::string& virtual_server, const std::string& real_server,

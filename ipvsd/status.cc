@@ -103,6 +103,9 @@ proto::IpvsReply Ipvsd::ipvs_reply(std::uint32_t first) {
             add_kernel_side(real, rs.config, view.services, kernel);
         }
     }
+    // The listing is complete: its dump (a copy of the whole table with
+    // counters) is not kept until the next one.
+    if (reply.next_virtual_server() == 0) counters_dump_.clear();
     return reply;
 }
 
