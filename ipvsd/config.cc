@@ -385,18 +385,14 @@ VirtualServerLookup find_virtual_server(const IpvsdConfig& config, const std::st
     // NAME/proto, proto:NAME, "PROTO NAME" (ipvsadm's order), or NAME alone.
     std::string base = name;
     std::string protocol;
-    auto lower = [](std::string text) {
-        for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return text;
-    };
-    for (const char* word : {"tcp", "udp", "sctp"}) {
-        const std::string suffix = std::string("/") + word;
-        const std::string lowered = lower(name);
-        if (lowered.size() > suffix.size() && lowered.ends_with(suffix)) {
-            base = name.substr(0, name.size() - suffix.size());
+    std::string lowered = name;
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const std::string word : {"tcp", "udp", "sctp"}) {
+        if (lowered.size() > word.size() + 1 && lowered.ends_with("/" + word)) {
+            base = name.substr(0, name.size() - word.size() - 1);
             protocol = word;
-        } else if (lowered.starts_with(std::string(word) + ":") || lowered.starts_with(std::string(word) + " ")) {
-            base = name.substr(std::strlen(word) + 1);
+        } else if (lowered.starts_with(word + ":") || lowered.starts_with(word + " ")) {
+            base = name.substr(word.size() + 1);
             protocol = word;
         }
     }

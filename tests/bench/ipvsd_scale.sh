@@ -26,8 +26,8 @@
 #   (f) ipvsd restart with nothing changed: until it serves its control
 #       socket (the first reconciliation is done by then), operations applied.
 # Every table is compared with the rules through `ipvsadm -Sn`. ipvsd's
-# operation counts come from its log: `hactl ipvs --json` is tried too, but
-# its reply does not fit in one control datagram at this size.
+# operation counts come from its log, and `hactl ipvs --json` (paged) is
+# asked too.
 #
 # Each contender gets a network namespace of its own (hk-bench-*), so each
 # starts from an IPVS that has never held a destination. That matters: the

@@ -100,7 +100,7 @@ load() {
   done
 }
 # ipvsd is stopped meanwhile: it must not find ip_vs before the rr scheduler
-# is there too (a refused "add service" is retried only at the next resync).
+# is there too (a refused "add service" would be retried only a second later).
 kill -STOP "$pid"
 load ip_vs
 load ip_vs_rr
