@@ -25,6 +25,8 @@ void feed_check_states(ipc::Server& server, EventLoop& loop, CheckStates& states
                       HK_LOG_DEBUG("check snapshot: %zu checks, %zu changed", states.size(),
                                    changes.size());
                       if (!changes.empty() && on_change) on_change(changes);
+                      if (!snapshot.more() && states.snapshot_received() && filter.snapshot_adopted)
+                          filter.snapshot_adopted();
                   });
     server.handle(ipc::Body::kCheckEvent, [&loop, &states, on_change, filter, refused_names](
                                               ipc::Connection&, const proto::Envelope& envelope) {

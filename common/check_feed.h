@@ -20,6 +20,9 @@ using CheckChangeHandler = std::function<void(const std::vector<CheckChange>&)>;
 struct CheckFilter {
     std::function<bool(const std::string&)> tracked;
     std::uint64_t* refused = nullptr;
+    // Called after every snapshot adopted whole, whether it changed anything
+    // or not (ipvsd waits for the first one before trusting "unknown").
+    std::function<void()> snapshot_adopted;
 };
 
 void feed_check_states(ipc::Server& server, EventLoop& loop, CheckStates& states,

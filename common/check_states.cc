@@ -33,6 +33,7 @@ std::vector<CheckChange> CheckStates::apply_snapshot(const proto::CheckSnapshot&
     ++pending_next_part_;
     if (snapshot.more()) return {};
     generation_ = snapshot.generation();
+    snapshot_received_ = true;
     std::vector<std::pair<std::string, CheckStatus>> states = std::move(pending_);
     pending_.clear();
     pending_generation_.reset();

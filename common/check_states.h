@@ -44,6 +44,9 @@ public:
         return lost_since_ && now - *lost_since_ >= timeout;
     }
     bool peer_present() const { return !lost_since_.has_value(); }
+    // True once a whole snapshot has been adopted: from then on a check we
+    // have no state for is one checkd does not have either.
+    bool snapshot_received() const { return snapshot_received_; }
 
     const CheckStatus* find(const std::string& name) const;
     std::size_t size() const { return checks_.size(); }
@@ -57,6 +60,7 @@ private:
     std::optional<std::uint64_t> pending_generation_;
     std::uint32_t pending_next_part_ = 0;
     std::uint64_t generation_ = 0;
+    bool snapshot_received_ = false;
     std::optional<TimePoint> lost_since_ = TimePoint{};  // no checkd seen yet
 };
 

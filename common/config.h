@@ -29,8 +29,28 @@
 
 namespace hakeep::config {
 
+// A file's name, shared by every location in that file: a configuration of
+// 400,000 words holds one copy of its path, not one per word. Reads as the
+// std::string it stands for.
+class FileName {
+public:
+    FileName() = default;
+    FileName(std::string name) : name_(std::make_shared<const std::string>(std::move(name))) {}
+    FileName(const char* name) : FileName(std::string(name)) {}
+    const std::string& str() const { return name_ ? *name_ : empty(); }
+    operator const std::string&() const { return str(); }
+    bool operator==(const FileName& other) const { return str() == other.str(); }
+
+private:
+    static const std::string& empty() {
+        static const std::string nothing;
+        return nothing;
+    }
+    std::shared_ptr<const std::string> name_;
+};
+
 struct SourceLocation {
-    std::string file;
+    FileName file;
     int line = 0;    // 1-based
     int column = 0;  // 1-based, in bytes
     std::string to_string() const;  // "FILE:LINE:COL"
@@ -146,6 +166,14 @@ struct ParsedConfig {
 // wildcards that matches nothing is not (keepalived's behaviour). Include depth
 // is limited to 16 so a loop is an error, not a hang.
 ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSource& files);
+
+// As parse_file, but each top-level statement goes to `sink` as soon as it is
+// parsed, and is not kept: a large file never exists as a whole tree (the
+// result has no statements, only the files read). A ConfigError thrown by
+// the sink stops the parse like the parser's own.
+using StatementSink = std::function<void(ConfigNode&&)>;
+ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSource& files,
+                        const StatementSink& sink);
 
 // Parses `text` as if read from `name` (includes resolved through `files`).
 ParsedConfig parse_text(const std::string& name, std::string_view text, const Schema& schema,

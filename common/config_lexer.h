@@ -35,7 +35,7 @@ public:
     const Token* peek();  // null at the end of the input; throws ConfigError
     Token next();         // only after peek() returned a token
 
-    const std::string& file() const { return file_; }
+    const std::string& file() const { return file_.str(); }
 
 private:
     std::optional<Token> scan();
@@ -45,7 +45,7 @@ private:
     Token scan_word();
     SourceLocation location(std::size_t column) const;
 
-    std::string file_;
+    FileName file_;  // shared by every token's location
     std::string_view text_;
     std::size_t next_line_start_ = 0;  // npos once the last line was taken
     std::string_view line_;            // the current line, without its terminator

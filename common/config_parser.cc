@@ -38,6 +38,19 @@ struct Block {
     std::string name;      // keyword that opened it; empty at top level
     std::vector<ConfigNode>& statements;
     std::map<std::string, SourceLocation, std::less<>> first_seen;
+    const StatementSink* sink = nullptr;  // set: statements go there, not kept
+
+    void add(ConfigNode&& node) {
+        if (sink != nullptr) (*sink)(std::move(node));
+        else statements.push_back(std::move(node));
+    }
+};
+
+// What to say about a stray word after a complete statement on the same line
+// ("'priority' takes 1 value"), made only when there is such a word.
+struct SameLineHint {
+    std::string keyword;  // empty: nothing to say
+    const KeywordSpec* spec = nullptr;
 };
 
 // One file being read, and how many includes deep it is.
@@ -77,10 +90,10 @@ std::string too_few_message(const std::string& keyword, const KeywordSpec& spec)
 }
 
 std::string unknown_keyword_message(const Word& word, const Block& block,
-                                    const std::string& hint) {
+                                    const SameLineHint& hint) {
     std::string message = "unknown keyword " + quoted(word.text);
     if (!block.name.empty()) message += " in " + quoted(block.name);
-    if (!hint.empty()) message += " (" + hint + ")";
+    if (!hint.keyword.empty()) message += " (" + arity_hint(hint.keyword, *hint.spec) + ")";
     return message;
 }
 
@@ -138,7 +151,7 @@ public:
 
 private:
     void parse_body(Input& in, Block& block, const Token* opener);
-    std::string parse_statement(Input& in, Block& block, const std::string& same_line_hint);
+    SameLineHint parse_statement(Input& in, Block& block, const SameLineHint& same_line_hint);
     void parse_unknown(Input& in, Block& block, Word keyword);
     void parse_entry(Input& in, Block& block);
     void parse_include(Input& in, Block& block);
@@ -163,7 +176,7 @@ void Parser::parse_source(const std::string& name, std::string_view text, Block&
 // Statements until the `}` matching `opener`, or until the end of the file
 // when there is no opener (a whole file, included or not).
 void Parser::parse_body(Input& in, Block& block, const Token* opener) {
-    std::string same_line_hint;
+    SameLineHint same_line_hint;
     for (;;) {
         const Token* token = in.lexer.peek();
         if (!token) {
@@ -171,7 +184,7 @@ void Parser::parse_body(Input& in, Block& block, const Token* opener) {
                 throw ConfigError(opener->word.where, "unclosed '{' of " + quoted(block.name));
             return;
         }
-        if (token->starts_line) same_line_hint.clear();
+        if (token->starts_line) same_line_hint.keyword.clear();
         if (token->kind == TokenKind::close_brace) {
             if (!opener) throw ConfigError(token->word.where, "unexpected '}'");
             in.lexer.next();
@@ -182,7 +195,7 @@ void Parser::parse_body(Input& in, Block& block, const Token* opener) {
                               block.schema ? "unexpected '{'" : list_entry_block_message(block));
         if (is_include(*token)) {
             parse_include(in, block);
-            same_line_hint.clear();
+            same_line_hint.keyword.clear();
         } else if (!block.schema) {
             parse_entry(in, block);
         } else {
@@ -192,14 +205,14 @@ void Parser::parse_body(Input& in, Block& block, const Token* opener) {
 }
 
 // Returns the hint for an unknown word that might follow on the same line.
-std::string Parser::parse_statement(Input& in, Block& block, const std::string& same_line_hint) {
+SameLineHint Parser::parse_statement(Input& in, Block& block, const SameLineHint& same_line_hint) {
     Word keyword = in.lexer.next().word;
     const Schema& schema = *block.schema;
     const auto found = schema.keywords.find(keyword.text);
     if (found == schema.keywords.end()) {
         // Unknown keywords start their own line even where they are allowed:
         // after a complete statement it is far likelier a stray value.
-        if (!schema.allow_unknown || !same_line_hint.empty())
+        if (!schema.allow_unknown || !same_line_hint.keyword.empty())
             throw ConfigError(keyword.where,
                               unknown_keyword_message(keyword, block, same_line_hint));
         parse_unknown(in, block, std::move(keyword));
@@ -214,9 +227,9 @@ std::string Parser::parse_statement(Input& in, Block& block, const std::string& 
     if (std::ssize(node.args) < spec.min_args)
         throw ConfigError(node.where(), too_few_message(node.keyword.text, spec));
     const bool has_block = take_block(in, spec, node);
-    std::string hint =
-        has_block || spec.max_args == unbounded ? "" : arity_hint(node.keyword.text, spec);
-    block.statements.push_back(std::move(node));
+    SameLineHint hint;
+    if (!has_block && spec.max_args != unbounded) hint = {node.keyword.text, &spec};
+    block.add(std::move(node));
     return hint;
 }
 
@@ -250,7 +263,7 @@ void Parser::parse_unknown(Input& in, Block& block, Word keyword) {
     const Token* token = in.lexer.peek();
     if (token && token->kind == TokenKind::open_brace)
         parse_block(in, node, &unknown_block_schema());
-    block.statements.push_back(std::move(node));
+    block.add(std::move(node));
 }
 
 // One line of a list block; a `{` after it is refused by parse_body.
@@ -258,7 +271,7 @@ void Parser::parse_entry(Input& in, Block& block) {
     ConfigNode entry;
     entry.keyword = in.lexer.next().word;
     take_rest_of_line(in.lexer, entry.args);
-    block.statements.push_back(std::move(entry));
+    block.add(std::move(entry));
 }
 
 void Parser::parse_include(Input& in, Block& block) {
@@ -304,19 +317,38 @@ private:
 
 }  // namespace
 
-ParsedConfig parse_text(const std::string& name, std::string_view text, const Schema& schema,
-                        FileSource& files) {
+namespace {
+
+ParsedConfig parse_text_into(const std::string& name, std::string_view text, const Schema& schema,
+                             FileSource& files, const StatementSink* sink) {
     ParsedConfig result;
     Parser parser(files, result);
-    Block top{&schema, "", result.statements, {}};
+    Block top{&schema, "", result.statements, {}, sink};
     parser.parse_source(name, text, top, 0, SourceLocation{name, 1, 1});
     return result;
 }
 
-ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSource& files) {
+ParsedConfig parse_file_into(const std::string& path, const Schema& schema, FileSource& files,
+                             const StatementSink* sink) {
     const std::optional<std::string> text = files.read(path);
     if (!text) throw ConfigError(SourceLocation{path, 1, 1}, "cannot open: " + files.last_error());
-    return parse_text(path, *text, schema, files);
+    return parse_text_into(path, *text, schema, files, sink);
+}
+
+}  // namespace
+
+ParsedConfig parse_text(const std::string& name, std::string_view text, const Schema& schema,
+                        FileSource& files) {
+    return parse_text_into(name, text, schema, files, nullptr);
+}
+
+ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSource& files) {
+    return parse_file_into(path, schema, files, nullptr);
+}
+
+ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSource& files,
+                        const StatementSink& sink) {
+    return parse_file_into(path, schema, files, &sink);
 }
 
 std::optional<std::string> DiskFileSource::read(const std::string& path) {

@@ -84,7 +84,7 @@ std::string join(const std::vector<std::string>& words) {
 }  // namespace
 
 std::string SourceLocation::to_string() const {
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+    return file.str() + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
 ConfigError::ConfigError(const SourceLocation& where, const std::string& message)

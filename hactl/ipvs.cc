@@ -74,7 +74,8 @@ void print_table(const proto::IpvsReply& reply) {
         std::printf("checkd: not connected%s\n",
                     reply.checks_stale() ? " (check states are stale)" : "");
     for (const proto::VirtualServerStatus& vs : reply.virtual_servers()) {
-        std::printf("%s %s  %s %s  quorum %s (%d of %d)\n", vs.protocol().c_str(),
+        // The label carries the protocol ("192.0.2.100:80/udp").
+        std::printf("%s  %s %s  quorum %s (%d of %d)\n",
                     vs.label().c_str(), vs.scheduler().c_str(), vs.forwarding().c_str(),
                     paint_state(vs.quorum_up() ? "UP" : "DOWN", colour).c_str(), vs.live_weight(), vs.quorum());
         Table table({"  REAL SERVER", "HEALTH", "WEIGHT", "KERNEL", "CHECK", "CONNS", "ACTIVE",
@@ -96,7 +97,7 @@ int drain_command(const Options& options, bool drain) {
     const char* name = drain ? "drain" : "undrain";
     if (options.args.size() != 2) {
         std::fprintf(stderr, "hactl: usage: hactl %s VIRTUAL_SERVER REAL_SERVER "
-                             "(as hactl ipvs names them, e.g. 192.0.2.100:80 203.0.113.11:8080)\n",
+                             "(as hactl ipvs names them, e.g. 192.0.2.100:80/tcp 203.0.113.11:8080)\n",
                      name);
         return 2;
     }

@@ -1,5 +1,7 @@
 #include "ipvsd/config.h"
 
+#include "ipvsd/desired.h"
+
 #include <linux/ip_vs.h>
 
 #include <cctype>
@@ -92,6 +94,7 @@ const Schema& ipvsd_global_defs_schema() {
         built.keywords["lvs_timeouts"] = KeywordSpec{2, 6, BlockKind::none, nullptr, false};
         // lvs_sync_daemon INTERFACE INSTANCE [id N]
         built.keywords["lvs_sync_daemon"] = KeywordSpec{2, 4, BlockKind::none, nullptr, false};
+        built.keywords["check_snapshot_wait"] = once_with_value();
         return built;
     }();
     return schema;
@@ -107,6 +110,10 @@ Address address_arg(const ConfigNode& node, std::size_t index) {
 
 std::uint16_t port_arg(const ConfigNode& node, std::size_t index) {
     return static_cast<std::uint16_t>(node.int_arg(index, 0, 65535));
+}
+
+const char* protocol_word(std::uint16_t protocol) {
+    return protocol == IPPROTO_UDP ? "udp" : protocol == IPPROTO_SCTP ? "sctp" : "tcp";
 }
 
 const std::vector<std::string> schedulers = {"rr",  "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
@@ -265,6 +272,7 @@ std::vector<GroupMember> read_group(const ConfigNode& block) {
     std::vector<GroupMember> members;
     for (const ConfigNode& entry : block.children) {
         GroupMember member;
+        member.where = entry.where();
         if (entry.keyword.text == "fwmark") {
             member.fwmark = static_cast<std::uint32_t>(entry.int_arg(0, 1, 0xffffffffLL));
             if (entry.args.size() > 1)
@@ -318,7 +326,38 @@ void read_ipvs_globals(const std::vector<ConfigNode>& top, IpvsdConfig& result) 
                     sync.sync_id = static_cast<std::uint8_t>(node.int_arg(3, 0, 255));
                 }
                 result.sync_daemon = sync;
+            } else if (node.keyword.text == "check_snapshot_wait") {
+                result.check_snapshot_wait = std::chrono::seconds(node.int_arg(0, 0, 3600));
             }
+        }
+    }
+}
+
+// One kernel service declared twice, through groups or a group and a plain
+// virtual_server: the kernel has one set of real servers for it, so one of
+// the two would silently lose. Refused, naming both places.
+void refuse_overlaps(const IpvsdConfig& config) {
+    struct Origin {
+        const VirtualServerConfig* server;
+        const config::SourceLocation* place;
+    };
+    std::map<ServiceKey, Origin> seen;
+    auto describe = [](const VirtualServerConfig& server, const config::SourceLocation& place) {
+        std::string text = "virtual_server " + server.label() + " at " + server.where.to_string();
+        if (!server.group.empty())
+            text += ", virtual_server_group " + server.group + " entry at " + place.to_string();
+        return text;
+    };
+    for (const VirtualServerConfig& server : config.virtual_servers) {
+        std::vector<const config::SourceLocation*> places;
+        const std::vector<ServiceKey> keys = service_keys(server, config, &places);
+        for (std::size_t index = 0; index < keys.size(); ++index) {
+            auto [found, added] = seen.try_emplace(keys[index], Origin{&server, places[index]});
+            if (added) continue;
+            throw ConfigError(*places[index],
+                              "service " + keys[index].to_string() + " declared twice: by " +
+                                  describe(server, *places[index]) + ", and already by " +
+                                  describe(*found->second.server, *found->second.place));
         }
     }
 }
@@ -330,11 +369,52 @@ std::string RealServerConfig::label() const {
     return (address.family == AF_INET6 ? "[" + text + "]" : text) + ":" + std::to_string(port);
 }
 
-std::string VirtualServerConfig::label() const {
+std::string VirtualServerConfig::label_without_protocol() const {
     if (fwmark != 0) return "fwmark " + std::to_string(fwmark);
     if (!group.empty()) return "group " + group;
     const std::string text = address->to_string();
     return (address->family == AF_INET6 ? "[" + text + "]" : text) + ":" + std::to_string(port);
+}
+
+std::string VirtualServerConfig::label() const {
+    if (fwmark != 0) return label_without_protocol();  // a fwmark service has no protocol
+    return label_without_protocol() + "/" + protocol_word(protocol);
+}
+
+VirtualServerLookup find_virtual_server(const IpvsdConfig& config, const std::string& name) {
+    // NAME/proto, proto:NAME, "PROTO NAME" (ipvsadm's order), or NAME alone.
+    std::string base = name;
+    std::string protocol;
+    std::string lowered = name;
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const std::string word : {"tcp", "udp", "sctp"}) {
+        if (lowered.size() > word.size() + 1 && lowered.ends_with("/" + word)) {
+            base = name.substr(0, name.size() - word.size() - 1);
+            protocol = word;
+        } else if (lowered.starts_with(word + ":") || lowered.starts_with(word + " ")) {
+            base = name.substr(word.size() + 1);
+            protocol = word;
+        }
+    }
+    VirtualServerLookup result;
+    std::vector<std::string> candidates;
+    for (std::size_t index = 0; index < config.virtual_servers.size(); ++index) {
+        const VirtualServerConfig& server = config.virtual_servers[index];
+        if (server.label_without_protocol() != base) continue;
+        if (!protocol.empty() && server.fwmark == 0 && protocol_word(server.protocol) != protocol) continue;
+        candidates.push_back(server.label());
+        result.index = index;
+    }
+    if (candidates.size() > 1) {
+        result.index.reset();
+        result.problem = "virtual server " + name + " is ambiguous: ";
+        for (std::size_t i = 0; i < candidates.size(); ++i)
+            result.problem += (i ? " or " : "") + candidates[i];
+        result.problem += " (name the protocol, as hactl ipvs does)";
+    } else if (candidates.empty()) {
+        result.problem = "no virtual server " + name + " (hactl ipvs lists them)";
+    }
+    return result;
 }
 
 const config::Schema& ipvsd_schema() {
@@ -347,35 +427,62 @@ const config::Schema& ipvsd_schema() {
     return schema;
 }
 
-IpvsdConfig parse_ipvsd_config(const config::ParsedConfig& parsed) {
-    IpvsdConfig result;
-    result.global = read_global_defs(parsed.statements);
-    read_ipvs_globals(parsed.statements, result);
-    std::set<std::string> labels;
-    for (const ConfigNode& node : parsed.statements) {
-        if (node.keyword.text == "virtual_server_group") {
+namespace {
+
+// Turns top-level statements into an IpvsdConfig one at a time, as the
+// parser hands them over: a virtual_server is read as soon as its block
+// ends, so a large file never exists as a whole tree. Groups may be named
+// before they are defined; that is checked at the end.
+class ConfigReader {
+public:
+    void statement(ConfigNode&& node) {
+        const std::string& keyword = node.keyword.text;
+        if (keyword == "virtual_server") {
+            VirtualServerConfig server = read_virtual_server(node);
+            if (!server.group.empty()) group_uses_.emplace_back(server.group, node.arg(1).where);
+            if (!labels_.insert(server.label()).second)
+                throw ConfigError(node.where(), "virtual_server " + server.label() + " defined twice");
+            result_.virtual_servers.push_back(std::move(server));
+        } else if (keyword == "virtual_server_group") {
             const std::string name = node.string_arg(0);
-            if (result.virtual_server_groups.contains(name))
+            if (result_.virtual_server_groups.contains(name))
                 throw ConfigError(node.arg(0).where, "virtual_server_group '" + name + "' defined twice");
-            result.virtual_server_groups[name] = read_group(node);
+            result_.virtual_server_groups[name] = read_group(node);
+        } else {
+            global_defs_.push_back(std::move(node));
         }
     }
-    for (const ConfigNode& node : parsed.statements) {
-        if (node.keyword.text != "virtual_server") continue;
-        VirtualServerConfig server = read_virtual_server(node);
-        if (!server.group.empty() && !result.virtual_server_groups.contains(server.group))
-            throw ConfigError(node.arg(1).where,
-                              "virtual_server names unknown virtual_server_group '" + server.group + "'");
-        const std::string identity = server.label() + "/" + std::to_string(server.protocol);
-        if (!labels.insert(identity).second)
-            throw ConfigError(node.where(), "virtual_server " + server.label() + " defined twice");
-        result.virtual_servers.push_back(std::move(server));
+
+    IpvsdConfig finish() {
+        result_.global = read_global_defs(global_defs_);
+        read_ipvs_globals(global_defs_, result_);
+        for (const auto& [group, where] : group_uses_)
+            if (!result_.virtual_server_groups.contains(group))
+                throw ConfigError(where, "virtual_server names unknown virtual_server_group '" + group + "'");
+        refuse_overlaps(result_);
+        return std::move(result_);
     }
-    return result;
+
+private:
+    IpvsdConfig result_;
+    std::vector<ConfigNode> global_defs_;
+    std::vector<std::pair<std::string, config::SourceLocation>> group_uses_;
+    std::set<std::string> labels_;
+};
+
+}  // namespace
+
+IpvsdConfig parse_ipvsd_config(const config::ParsedConfig& parsed) {
+    ConfigReader reader;
+    for (const ConfigNode& node : parsed.statements) reader.statement(ConfigNode(node));
+    return reader.finish();
 }
 
 IpvsdConfig load_ipvsd_config(const std::string& path, config::FileSource& files) {
-    return parse_ipvsd_config(config::parse_file(path, ipvsd_schema(), files));
+    ConfigReader reader;
+    config::parse_file(path, ipvsd_schema(), files,
+                       [&reader](ConfigNode&& node) { reader.statement(std::move(node)); });
+    return reader.finish();
 }
 
 }  // namespace hakeep::ipvsd

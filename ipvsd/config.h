@@ -41,6 +41,7 @@ struct GroupMember {
     std::uint16_t port = 0;
     std::uint32_t fwmark = 0;
     int family = AF_INET;
+    config::SourceLocation where;
 };
 
 struct VirtualServerConfig {
@@ -65,7 +66,11 @@ struct VirtualServerConfig {
     bool ha_suspend = false;
     std::vector<RealServerConfig> real_servers;
     config::SourceLocation where;
-    std::string label() const;  // "192.0.2.100:80", "fwmark 7", "group web"
+    // How hactl, drains, quorum events and logs name it: the address and the
+    // protocol, since TCP and UDP on one address and port are two services.
+    // "192.0.2.100:80/tcp", "[2001:db8::1]:53/udp", "fwmark 7", "group web/tcp".
+    std::string label() const;
+    std::string label_without_protocol() const;  // "192.0.2.100:80", "group web"
 };
 
 struct SyncDaemonConfig {
@@ -80,7 +85,20 @@ struct IpvsdConfig {
     std::map<std::string, std::vector<GroupMember>> virtual_server_groups;
     Timeouts timeouts;
     std::optional<SyncDaemonConfig> sync_daemon;
+    // At start, real servers whose check has not reported keep the kernel's
+    // state until checkd's first snapshot, or this long (0: not at all).
+    std::chrono::seconds check_snapshot_wait{5};
 };
+
+// The virtual server an operator names (hactl drain VS RS): its label
+// ("192.0.2.100:80/udp"), the protocol first ("udp:192.0.2.100:80"), or the
+// address alone when only one protocol has it. Its index in
+// config.virtual_servers, or the reason there is none (not found; ambiguous).
+struct VirtualServerLookup {
+    std::optional<std::size_t> index;
+    std::string problem;
+};
+VirtualServerLookup find_virtual_server(const IpvsdConfig& config, const std::string& name);
 
 const config::Schema& ipvsd_schema();
 IpvsdConfig parse_ipvsd_config(const config::ParsedConfig& parsed);  // throws ConfigError

@@ -35,6 +35,37 @@ DestinationSettings destination_settings(const VirtualServerConfig& server,
     return settings;
 }
 
+// The kernel's destination `key` in the first of `services` that has it.
+const Destination* find_destination(const Table& kernel, const std::vector<ServiceKey>& services,
+                                    const DestinationKey& key) {
+    for (const ServiceKey& service_key : services) {
+        auto service = kernel.find(service_key);
+        if (service == kernel.end()) continue;
+        auto found = service->second.destinations.find(key);
+        if (found != service->second.destinations.end()) return &found->second;
+    }
+    return nullptr;
+}
+
+// Service by service (a group's members may differ): present in the kernel,
+// kept with its settings; absent, kept out.
+void hold_destination(Service& service, const ServiceKey& service_key,
+                      const DestinationKey& destination, bool drained, const Table& kernel) {
+    auto present = kernel.find(service_key);
+    const Destination* found = nullptr;
+    if (present != kernel.end()) {
+        auto it = present->second.destinations.find(destination);
+        if (it != present->second.destinations.end()) found = &it->second;
+    }
+    if (found == nullptr) {
+        service.destinations.erase(destination);
+        return;
+    }
+    Destination& kept = service.destinations[destination];
+    kept.settings = found->settings;
+    if (drained) kept.settings.weight = 0;
+}
+
 }  // namespace
 
 const char* health_name(Health health) {
@@ -46,9 +77,12 @@ const char* health_name(Health health) {
     return "?";
 }
 
-std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config) {
+std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config,
+                                     std::vector<const config::SourceLocation*>* places) {
     std::vector<ServiceKey> keys;
+    const config::SourceLocation* place = &server.where;
     auto add = [&](int family, const Address& address, std::uint16_t port, std::uint32_t fwmark) {
+        if (places != nullptr) places->push_back(place);
         ServiceKey key;
         key.family = family;
         key.fwmark = fwmark;
@@ -65,6 +99,7 @@ std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const Ip
         add(server.address->family, *server.address, server.port, 0);
     } else {
         for (const GroupMember& member : config.virtual_server_groups.at(server.group)) {
+            place = &member.where;
             if (member.fwmark != 0) {
                 add(member.family, Address{}, 0, member.fwmark);
                 continue;
@@ -86,17 +121,21 @@ std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const Ip
 
 DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& checks,
                              const Drains& drains,
-                             const std::map<std::string, bool>& previous_quorum) {
+                             const std::map<std::string, bool>& previous_quorum,
+                             const Table* hold_unknown) {
     DesiredState state;
+    state.virtual_servers.reserve(config.virtual_servers.size());
     for (const VirtualServerConfig& server : config.virtual_servers) {
         VirtualServerView view{server.label(), service_keys(server, config), true, 0};
+        const auto view_index = static_cast<std::uint32_t>(state.virtual_servers.size());
         std::vector<RealServerView> reals;
         std::map<DestinationKey, Destination> destinations;
+        // Unknown health while holding: as the kernel has them (drained: weight 0).
+        std::vector<std::pair<DestinationKey, bool>> held;
         for (const RealServerConfig& real : server.real_servers) {
             RealServerView rs;
-            rs.virtual_server = view.label;
-            rs.real_server = real.label();
-            rs.track_check = real.track_check;
+            rs.virtual_server = view_index;
+            rs.config = &real;
             rs.configured_weight = real.weight;
             int weight = real.weight;
             if (real.track_check.empty()) {
@@ -106,9 +145,23 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
                 rs.reason = status->reason;
                 if (status->dynamic_weight) weight = status->weight;
             }
+            rs.drained = !drains.empty() && drains.contains({view.label, real.label()});
+            const DestinationKey key{real.address, real.port};
+            if (rs.health == Health::unknown && hold_unknown != nullptr) {
+                // Whatever ipvsd decided before its restart stands: the
+                // kernel's weight counts for the quorum, nothing is written.
+                held.emplace_back(key, rs.drained);
+                rs.reason = "kept as in the kernel until checkd reports";
+                if (const Destination* present = find_destination(*hold_unknown, view.services, key)) {
+                    rs.desired_weight = rs.drained ? 0 : present->settings.weight;
+                    rs.healthy = present->settings.weight > 0;
+                    view.live_weight += *rs.desired_weight;
+                }
+                reals.push_back(std::move(rs));
+                continue;
+            }
             // Unknown until the check has run: up, unless `alpha` says start down.
             rs.healthy = rs.health == Health::up || (rs.health == Health::unknown && !server.alpha);
-            rs.drained = drains.contains({view.label, rs.real_server});
             const bool inhibit = real.inhibit_on_failure.value_or(server.inhibit_on_failure);
             if (rs.healthy) {
                 rs.desired_weight = rs.drained ? 0 : weight;
@@ -117,7 +170,7 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
                 rs.desired_weight = 0;  // kept with weight 0: established connections live on
             }
             if (rs.desired_weight)
-                destinations[DestinationKey{real.address, real.port}] =
+                destinations[key] =
                     Destination{destination_settings(server, real, *rs.desired_weight), {}};
             reals.push_back(std::move(rs));
         }
@@ -136,8 +189,8 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
             destinations[DestinationKey{sorry.address, sorry.port}] =
                 Destination{destination_settings(server, sorry, 1), {}};
             RealServerView rs;
-            rs.virtual_server = view.label;
-            rs.real_server = sorry.label();
+            rs.virtual_server = view_index;
+            rs.config = &sorry;
             rs.health = Health::up;
             rs.healthy = true;
             rs.sorry = true;
@@ -145,10 +198,16 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
             rs.desired_weight = 1;
             reals.push_back(std::move(rs));
         }
-        for (const ServiceKey& key : view.services) {
+        for (std::size_t index = 0; index < view.services.size(); ++index) {
+            const ServiceKey& key = view.services[index];
             Service& service = state.table[key];
             service.settings = service_settings(server, key.family);
-            service.destinations = destinations;
+            // The last (usually the only) service takes the map, the others a copy.
+            if (index + 1 == view.services.size()) service.destinations = std::move(destinations);
+            else service.destinations = destinations;
+            if (view.quorum_up || !server.sorry_server)
+                for (const auto& [destination, drained] : held)
+                    hold_destination(service, key, destination, drained, *hold_unknown);
         }
         for (RealServerView& rs : reals) state.real_servers.push_back(std::move(rs));
         state.virtual_servers.push_back(std::move(view));

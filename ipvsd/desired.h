@@ -21,10 +21,12 @@ const char* health_name(Health health);  // "UP", "DOWN", "UNKNOWN"
 // "VS RS" pairs as hactl names them: ("192.0.2.100:80", "203.0.113.11:8080").
 using Drains = std::set<std::pair<std::string, std::string>>;
 
+// Points into the IpvsdConfig it was computed from: recompute it when the
+// configuration is replaced. At 37,000 real servers, labels made for every
+// one on every reconciliation cost more than the reconciliation itself.
 struct RealServerView {
-    std::string virtual_server;  // VirtualServerConfig::label()
-    std::string real_server;     // RealServerConfig::label()
-    std::string track_check;
+    std::uint32_t virtual_server = 0;          // index in DesiredState::virtual_servers
+    const RealServerConfig* config = nullptr;  // the real server, or the sorry server
     Health health = Health::unknown;
     bool healthy = false;        // health after `alpha` decided unknown
     bool drained = false;
@@ -32,6 +34,8 @@ struct RealServerView {
     int configured_weight = 0;
     std::optional<int> desired_weight;  // absent: not in the kernel
     std::string reason;          // the check's last reason
+    std::string label() const { return config->label(); }  // "203.0.113.11:8080"
+    const std::string& track_check() const { return config->track_check; }
 };
 
 struct VirtualServerView {
@@ -48,11 +52,18 @@ struct DesiredState {
 };
 
 // `previous_quorum` (by label) carries the hysteresis across computations.
+// `hold_unknown` (a restarted ipvsd before checkd's first snapshot): a real
+// server whose check state is unknown keeps what this table, the kernel's,
+// has for it: present with its settings and weight, or absent. Without it,
+// unknown counts as up (unless `alpha`).
 DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& checks,
                              const Drains& drains,
-                             const std::map<std::string, bool>& previous_quorum);
+                             const std::map<std::string, bool>& previous_quorum,
+                             const Table* hold_unknown = nullptr);
 
-// The service keys a virtual_server (or its group) stands for.
-std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config);
+// The service keys a virtual_server (or its group) stands for. With
+// `places`, where each comes from: the virtual_server, or its group's entry.
+std::vector<ServiceKey> service_keys(const VirtualServerConfig& server, const IpvsdConfig& config,
+                                     std::vector<const config::SourceLocation*>* places = nullptr);
 
 }  // namespace hakeep::ipvsd

@@ -1,5 +1,7 @@
 #include "ipvsd/ipvsd.h"
 
+#include <malloc.h>
+
 #include "common/check_feed.h"
 #include "common/log.h"
 #include "ipvsd/netlink_kernel.h"
@@ -27,12 +29,17 @@ std::set<ServiceKey> Ipvsd::declared_keys() const {
 }
 
 void Ipvsd::load_config(const std::string& path) {
+    // Derived, recomputed by the reconciliation that follows (or by hactl
+    // ipvs if the file is refused): freed first, so that a large table's
+    // old desired state and its new configuration are not in memory at once.
+    desired_ = {};
     config::DiskFileSource files;
     adopt_config(load_ipvsd_config(path, files));  // only if all of it parsed
 }
 
 void Ipvsd::adopt_config(IpvsdConfig config) {
     const std::set<ServiceKey> before = declared_keys();
+    desired_ = {};  // it points into the configuration being replaced
     config_ = std::move(config);
     // Looked up for every check of every snapshot: a set, not a scan.
     tracked_checks_.clear();
@@ -76,6 +83,13 @@ void Ipvsd::connect_kernel() {
     }
 }
 
+// The socket failed: said, and reconnected by the next resync.
+void Ipvsd::lose_kernel(const KernelError& error) {
+    HK_LOG_ERROR("IPVS: %s", error.what());
+    kernel_error_ = error.what();
+    kernel_.reset();
+}
+
 void Ipvsd::attach(EventLoop& loop, ipc::PeerLink* vrrpd) {
     loop_ = &loop;
     vrrpd_ = vrrpd;
@@ -86,6 +100,7 @@ void Ipvsd::start(DaemonContext& context) {
     CheckFilter filter;
     filter.tracked = [this](const std::string& name) { return tracked_checks_.contains(name); };
     filter.refused = &counters_.check_events_refused;
+    filter.snapshot_adopted = [this] { snapshot_adopted(); };
     feed_check_states(context.server, context.loop, checks_,
                       [this](const std::vector<CheckChange>& changes) {
                           for (const CheckChange& change : changes)
@@ -131,6 +146,31 @@ void Ipvsd::start(DaemonContext& context) {
     begin();
 }
 
+void Ipvsd::begin() {
+    holding_unknown_ = config_.check_snapshot_wait.count() > 0 && !checks_.snapshot_received();
+    if (holding_unknown_ && loop_ != nullptr)
+        hold_timer_ = loop_->schedule(config_.check_snapshot_wait, [this] {
+            hold_timer_.reset();
+            if (!holding_unknown_) return;
+            holding_unknown_ = false;
+            HK_LOG_NOTICE("no check snapshot from checkd within %lld s: real servers with unknown "
+                          "checks now follow ipvsd.conf",
+                          static_cast<long long>(config_.check_snapshot_wait.count()));
+            reconcile_now();
+        });
+    resync();
+    ::malloc_trim(0);  // what parsing and the first reconciliation left
+}
+
+void Ipvsd::snapshot_adopted() {
+    if (!holding_unknown_) return;
+    holding_unknown_ = false;
+    if (hold_timer_ && loop_ != nullptr) loop_->cancel(*hold_timer_);
+    hold_timer_.reset();
+    HK_LOG_INFO("first check snapshot from checkd: reconciling every real server");
+    reconcile_soon();
+}
+
 void Ipvsd::resync() {
     if (!kernel_) connect_kernel();
     if (kernel_) {
@@ -157,9 +197,7 @@ void Ipvsd::resync() {
             apply_setup(setup);
             reconcile_now();
         } catch (const KernelError& error) {
-            HK_LOG_ERROR("IPVS: %s", error.what());
-            kernel_error_ = error.what();
-            kernel_.reset();
+            lose_kernel(error);
         }
     }
     schedule_resync(kernel_ ? resync_interval : kernel_retry);
@@ -197,7 +235,8 @@ void Ipvsd::reconcile_soon() {
 
 void Ipvsd::reconcile_now() {
     const std::map<std::string, bool> quorum_before = quorum_;
-    desired_ = compute_desired(config_, checks_, drains_, quorum_);
+    desired_ = compute_desired(config_, checks_, drains_, quorum_,
+                               holding_unknown_ && kernel_ ? &kernel_view_ : nullptr);
     for (const VirtualServerView& view : desired_.virtual_servers) quorum_[view.label] = view.quorum_up;
     // Quorum states of virtual servers a reload removed are forgotten.
     std::set<std::string> labels;
@@ -206,30 +245,73 @@ void Ipvsd::reconcile_now() {
     send_quorum_changes(quorum_before);
     if (!kernel_) return;
     std::vector<Operation> operations = reconcile(desired_.table, kernel_view_, released_);
-    if (operations.empty()) return;
+    if (operations.empty()) {
+        accepted();
+        return;
+    }
     ApplyResult result;
     try {
         result = kernel_->apply(operations);
+        if (!result.failures.empty()) kernel_view_ = kernel_->dump();  // our view is off somewhere
     } catch (const KernelError& error) {
-        HK_LOG_ERROR("IPVS: %s", error.what());
-        kernel_error_ = error.what();
-        kernel_.reset();
+        lose_kernel(error);
         schedule_resync(kernel_retry);
         return;
     }
     counters_.operations_applied += result.applied;
     counters_.operations_failed += result.failures.size();
-    for (const std::string& failure : result.failures) HK_LOG_ERROR("IPVS refused: %s", failure.c_str());
-    if (!result.failures.empty()) {
-        // Our view is off somewhere: read the kernel again.
-        kernel_view_ = kernel_->dump();
-    } else {
+    if (result.failures.empty())
         for (const Operation& operation : operations) apply_to_table(kernel_view_, operation);
-    }
     for (const ServiceKey& key : released_)
         if (!kernel_view_.contains(key)) HK_LOG_INFO("released %s", key.to_string().c_str());
     std::erase_if(released_, [this](const ServiceKey& key) { return !kernel_view_.contains(key); });
-    HK_LOG_INFO("IPVS: %zu operation(s) applied, %zu refused", result.applied, result.failures.size());
+    if (result.failures.empty()) {
+        HK_LOG_INFO("IPVS: %zu operation(s) applied", result.applied);
+        accepted();
+    } else {
+        if (result.applied > 0)
+            HK_LOG_INFO("IPVS: %zu operation(s) applied, %zu refused", result.applied,
+                        result.failures.size());
+        refused(result.failures);
+    }
+}
+
+// Said once per distinct refusal, retried soon (1 s, 2 s, 4 s ... up to the
+// resync interval) rather than only at the next resync.
+void Ipvsd::refused(const std::vector<std::string>& failures) {
+    for (const std::string& failure : failures)
+        if (refusals_logged_.insert(failure).second) {
+            ++counters_.refusals_logged;
+            HK_LOG_ERROR("IPVS refused: %s (retrying)", failure.c_str());
+        }
+    refused_backoff_ = refused_backoff_ == Duration::zero()
+                           ? refused_retry_first
+                           : std::min<Duration>(2 * refused_backoff_, resync_interval);
+    if (loop_ == nullptr) return;
+    if (refused_timer_) loop_->cancel(*refused_timer_);
+    refused_timer_ = loop_->schedule(refused_backoff_, [this] {
+        refused_timer_.reset();
+        if (!kernel_) return;  // the kernel retry's resync takes over
+        try {
+            kernel_view_ = kernel_->dump();
+        } catch (const KernelError& error) {
+            lose_kernel(error);
+            schedule_resync(kernel_retry);
+            return;
+        }
+        reconcile_now();
+    });
+}
+
+// The kernel holds what we want: no retry pending, and a refusal seen again
+// later is news again.
+void Ipvsd::accepted() {
+    if (refused_backoff_ == Duration::zero()) return;
+    HK_LOG_NOTICE("IPVS: every refused operation is now applied");
+    refused_backoff_ = Duration::zero();
+    refusals_logged_.clear();
+    if (refused_timer_ && loop_ != nullptr) loop_->cancel(*refused_timer_);
+    refused_timer_.reset();
 }
 
 void Ipvsd::send_quorum_changes(const std::map<std::string, bool>& before) {
@@ -266,22 +348,26 @@ void Ipvsd::config_reloaded(DaemonContext&) {
 proto::CommandReply Ipvsd::drain(const std::string& virtual_server, const std::string& real_server,
                                  bool drained) {
     proto::CommandReply reply;
+    const VirtualServerLookup lookup = find_virtual_server(config_, virtual_server);
     bool found = false;
-    for (const VirtualServerConfig& server : config_.virtual_servers)
-        if (server.label() == virtual_server)
-            for (const RealServerConfig& real : server.real_servers)
-                found = found || real.label() == real_server;
+    if (lookup.index)
+        for (const RealServerConfig& real : config_.virtual_servers[*lookup.index].real_servers)
+            found = found || real.label() == real_server;
     if (!found) {
         reply.set_ok(false);
-        reply.set_message("ipvsd: no real server " + real_server + " in virtual server " + virtual_server +
-                          " (hactl ipvs lists them)");
+        reply.set_message(lookup.index ? "ipvsd: no real server " + real_server + " in virtual server " +
+                                             config_.virtual_servers[*lookup.index].label() +
+                                             " (hactl ipvs lists them)"
+                                       : "ipvsd: " + lookup.problem);
         return reply;
     }
-    const auto key = std::make_pair(virtual_server, real_server);
+    const std::string label = config_.virtual_servers[*lookup.index].label();
+    const auto key = std::make_pair(label, real_server);
     // The weight ipvsd wants in the kernel for it, before and after.
     auto wanted_weight = [&] {
         for (const RealServerView& view : desired_.real_servers)
-            if (view.virtual_server == virtual_server && view.real_server == real_server && view.desired_weight)
+            if (desired_.virtual_servers[view.virtual_server].label == label && !view.sorry &&
+                view.label() == real_server && view.desired_weight)
                 return std::to_string(*view.desired_weight);
         return std::string("none (not in the kernel table)");
     };
@@ -290,7 +376,7 @@ proto::CommandReply Ipvsd::drain(const std::string& virtual_server, const std::s
     const std::uint64_t applied_before = counters_.operations_applied;
     if (changed) reconcile_now();
     reply.set_ok(true);
-    const std::string what = real_server + " of " + virtual_server;
+    const std::string what = real_server + " of " + label;
     if (!changed) {
         reply.set_message("ipvsd: " + what + (drained ? " was already drained" : " was not drained") +
                           ": nothing changed (weight " + wanted_weight() + ")");

@@ -25,6 +25,7 @@ struct IpvsdCounters {
     std::uint64_t operations_failed = 0;
     std::uint64_t check_events_refused = 0;
     std::uint64_t resyncs = 0;
+    std::uint64_t refusals_logged = 0;  // distinct refusals written to the log
 };
 
 class Ipvsd final : public Daemon {
@@ -33,6 +34,9 @@ public:
     static constexpr Duration kernel_retry = std::chrono::seconds(1);
     // A full dump now and then catches what someone else changed in our services.
     static constexpr Duration resync_interval = std::chrono::seconds(60);
+    // Operations the kernel refused are retried this soon, the delay doubling
+    // up to the resync interval while they keep being refused.
+    static constexpr Duration refused_retry_first = std::chrono::seconds(1);
 
     // Tests pass a factory of FakeKernel; the daemon uses NetlinkKernel.
     explicit Ipvsd(KernelFactory kernel_factory = {});
@@ -48,7 +52,13 @@ public:
     void adopt_config(IpvsdConfig config);
     void attach(EventLoop& loop, ipc::PeerLink* vrrpd);
     // First dump and reconciliation, then the resync (or kernel retry) timer.
-    void begin() { resync(); }
+    // Until checkd's first snapshot (or config_.check_snapshot_wait), real
+    // servers of unknown health keep the kernel's state: a restart while a
+    // check is down must not put that real server back for a moment.
+    void begin();
+    // checkd's snapshot arrived: the wait is over.
+    void snapshot_adopted();
+    bool holding_unknown() const { return holding_unknown_; }
     void reconcile_now();
     proto::CommandReply drain(const std::string& virtual_server, const std::string& real_server,
                               bool drained);
@@ -67,6 +77,9 @@ private:
     void resync();
     void schedule_resync(Duration after);
     void reconcile_soon();
+    void lose_kernel(const KernelError& error);
+    void refused(const std::vector<std::string>& failures);
+    void accepted();
     void send_quorum_changes(const std::map<std::string, bool>& before);
     void apply_setup(const std::vector<Operation>& operations);
     std::set<ServiceKey> declared_keys() const;
@@ -88,6 +101,13 @@ private:
     // daemon already in the kernel keeps its role: a restarted ipvsd must not
     // demote the master's sync daemon.
     bool sync_role_known_ = false;
+    bool holding_unknown_ = false;
+    std::optional<EventLoop::TimerId> hold_timer_;
+    // Refused operations: the next retry's delay (zero: none pending), and
+    // the refusals already logged (each distinct one is logged once).
+    Duration refused_backoff_ = Duration::zero();
+    std::optional<EventLoop::TimerId> refused_timer_;
+    std::set<std::string> refusals_logged_;
     EventLoop* loop_ = nullptr;
     ipc::PeerLink* vrrpd_ = nullptr;
     std::optional<EventLoop::TimerId> reconcile_timer_;

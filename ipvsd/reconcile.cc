@@ -28,21 +28,27 @@ void delete_service(std::vector<Operation>& operations, const ServiceKey& key, c
     operations.push_back(service_operation(Operation::Kind::delete_service, key));
 }
 
+// Both maps are sorted by the same key: one walk over the two, not a
+// search per destination (37,000 of them at the largest tables).
 void converge_destinations(std::vector<Operation>& operations, const ServiceKey& key,
                            const Service& wanted, const Service& present) {
     // Deletions first: when quorum is lost the real servers leave before the
     // sorry server comes in, never the two mixed.
-    for (const auto& [destination, current] : present.destinations)
-        if (!wanted.destinations.contains(destination))
+    auto target = wanted.destinations.begin();
+    for (const auto& [destination, current] : present.destinations) {
+        while (target != wanted.destinations.end() && target->first < destination) ++target;
+        if (target == wanted.destinations.end() || destination < target->first)
             operations.push_back(destination_operation(Operation::Kind::delete_destination, key, destination));
-    for (const auto& [destination, target] : wanted.destinations) {
-        auto found = present.destinations.find(destination);
-        if (found == present.destinations.end())
+    }
+    auto found = present.destinations.begin();
+    for (const auto& [destination, wanted_one] : wanted.destinations) {
+        while (found != present.destinations.end() && found->first < destination) ++found;
+        if (found == present.destinations.end() || destination < found->first)
             operations.push_back(destination_operation(Operation::Kind::add_destination, key,
-                                                       destination, target.settings));
-        else if (found->second.settings != target.settings)
+                                                       destination, wanted_one.settings));
+        else if (found->second.settings != wanted_one.settings)
             operations.push_back(destination_operation(Operation::Kind::edit_destination, key,
-                                                       destination, target.settings));
+                                                       destination, wanted_one.settings));
     }
 }
 
@@ -56,9 +62,10 @@ std::vector<Operation> reconcile(const Table& desired, const Table& kernel,
         auto found = kernel.find(key);
         if (found != kernel.end()) delete_service(operations, key, found->second);
     }
+    auto found = kernel.begin();
     for (const auto& [key, wanted] : desired) {
-        auto found = kernel.find(key);
-        if (found == kernel.end()) {
+        while (found != kernel.end() && found->first < key) ++found;  // both sorted: one walk
+        if (found == kernel.end() || key < found->first) {
             operations.push_back(service_operation(Operation::Kind::add_service, key, wanted.settings));
             converge_destinations(operations, key, wanted, Service{});
             continue;

@@ -67,8 +67,7 @@ proto::IpvsReply Ipvsd::ipvs_reply(std::uint32_t first) {
     // Real servers are listed in virtual-server order: one cursor walks them.
     std::size_t cursor = 0;
     for (std::size_t index = 0; index < first && index < desired_.virtual_servers.size(); ++index)
-        while (cursor < desired_.real_servers.size() &&
-               desired_.real_servers[cursor].virtual_server == desired_.virtual_servers[index].label)
+        while (cursor < desired_.real_servers.size() && desired_.real_servers[cursor].virtual_server == index)
             ++cursor;
     constexpr std::size_t page_bytes = 48 * 1024;  // leaves room under the 64 KiB cap
     for (std::size_t index = first; index < config_.virtual_servers.size(); ++index) {
@@ -90,25 +89,23 @@ proto::IpvsReply Ipvsd::ipvs_reply(std::uint32_t first) {
         status.set_live_weight(view.live_weight);
         status.set_quorum(server.quorum);
         status.set_services(static_cast<std::uint32_t>(view.services.size()));
-        for (; cursor < desired_.real_servers.size() &&
-               desired_.real_servers[cursor].virtual_server == view.label;
+        for (; cursor < desired_.real_servers.size() && desired_.real_servers[cursor].virtual_server == index;
              ++cursor) {
             const RealServerView& rs = desired_.real_servers[cursor];
             proto::RealServerStatus& real = *status.add_real_servers();
-            real.set_address(rs.real_server);
+            real.set_address(rs.label());
             real.set_configured_weight(static_cast<std::uint32_t>(rs.configured_weight));
             real.set_health(health_name(rs.health));
-            real.set_track_check(rs.track_check);
+            real.set_track_check(rs.track_check());
             real.set_drained(rs.drained);
             real.set_sorry(rs.sorry);
             real.set_reason(rs.reason);
-            const RealServerConfig* configured = nullptr;
-            if (rs.sorry) configured = server.sorry_server ? &*server.sorry_server : nullptr;
-            for (const RealServerConfig& candidate : server.real_servers)
-                if (!rs.sorry && candidate.label() == rs.real_server) configured = &candidate;
-            add_kernel_side(real, configured, view.services, kernel);
+            add_kernel_side(real, rs.config, view.services, kernel);
         }
     }
+    // The listing is complete: its dump (a copy of the whole table with
+    // counters) is not kept until the next one.
+    if (reply.next_virtual_server() == 0) counters_dump_.clear();
     return reply;
 }
 

@@ -26,8 +26,8 @@
 #   (f) ipvsd restart with nothing changed: until it serves its control
 #       socket (the first reconciliation is done by then), operations applied.
 # Every table is compared with the rules through `ipvsadm -Sn`. ipvsd's
-# operation counts come from its log: `hactl ipvs --json` is tried too, but
-# its reply does not fit in one control datagram at this size.
+# operation counts come from its log, and `hactl ipvs --json` (paged) is
+# asked too.
 #
 # Each contender gets a network namespace of its own (hk-bench-*), so each
 # starts from an IPVS that has never held a destination. That matters: the
@@ -219,8 +219,9 @@ cold_start() {
   start_ipvsd "$log"
   if wait_log "$log" "operation(s) applied" 0 300; then
     cold_s=$(secs "$t0" "$found_stamp")
-    if [[ $found_line =~ ([0-9]+)\ operation\(s\)\ applied,\ ([0-9]+)\ refused ]]; then
-      cold_ops=${BASH_REMATCH[1]} refused=${BASH_REMATCH[2]}
+    # "N operation(s) applied", with ", M refused" when the kernel refused some.
+    if [[ $found_line =~ ([0-9]+)\ operation\(s\)\ applied(,\ ([0-9]+)\ refused)? ]]; then
+      cold_ops=${BASH_REMATCH[1]} refused=${BASH_REMATCH[3]:-0}
     fi
     ((refused == 0)) || problem "ipvsd cold start: the kernel refused $refused operations"
     wait_log "$log" "running as" 0 60 && cold_ready=$(secs "$t0" "$found_stamp")

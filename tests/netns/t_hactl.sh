@@ -89,7 +89,7 @@ hk_assert_eq MASTER "$(hk_json 'd["instances"][0]["state"]' <<<"$HK_OUT")" "b's 
 ha ipvs
 hk_assert_rc 0 "hactl ipvs"
 hk_assert_line "^kernel: IPVS unavailable" "$HK_OUT" "ipvs without kernel IPVS"
-hk_assert_line "^TCP 192.0.2.100:80  wrr NAT  quorum UP" "$HK_OUT" "virtual server line"
+hk_assert_line "^192.0.2.100:80/tcp  wrr NAT  quorum UP" "$HK_OUT" "virtual server line"
 hk_assert_line "^  REAL SERVER +HEALTH +WEIGHT +KERNEL +CHECK" "$HK_OUT" "real server header"
 hk_assert_line "^  203.0.113.11:8080 +UP +3 +- +- " "$HK_OUT" "untracked real server row"
 hk_wait_for "hk_hactl --socket-dir '$sock' ipvs; grep -Eq '^  203.0.113.12:8080 +DOWN +1 +- +chk_web ' <<<\"\$HK_OUT\"" 5 ||
@@ -147,16 +147,16 @@ tty=$(env -u NO_COLOR script -qec "$HK_BIN/hactl --socket-dir $sock --json vrrp"
 # ---- drain, undrain: one line each, JSON.
 ha drain 192.0.2.100:80 203.0.113.11:8080
 hk_assert_rc 0 "hactl drain"
-hk_assert_eq "ipvsd: drained 203.0.113.11:8080 of 192.0.2.100:80: weight 3 -> 0, kernel update pending (IPVS unavailable)" "$HK_OUT" "hactl drain"
+hk_assert_eq "ipvsd: drained 203.0.113.11:8080 of 192.0.2.100:80/tcp: weight 3 -> 0, kernel update pending (IPVS unavailable)" "$HK_OUT" "hactl drain"
 ha drain 192.0.2.100:80 203.0.113.11:8080
-hk_assert_eq "ipvsd: 203.0.113.11:8080 of 192.0.2.100:80 was already drained: nothing changed (weight 0)" "$HK_OUT" "second drain"
+hk_assert_eq "ipvsd: 203.0.113.11:8080 of 192.0.2.100:80/tcp was already drained: nothing changed (weight 0)" "$HK_OUT" "second drain"
 hk_assert_eq true "$(ha --json ipvs; hk_json 'd["virtual_servers"][0]["real_servers"][0]["drained"]' <<<"$HK_OUT")" "drained in ipvs JSON"
 json_ok command 0 undrain 192.0.2.100:80 203.0.113.11:8080
 hk_assert_eq '["ipvsd", "undrain", true]' "$(hk_json '[d["daemon"], d["command"], d["ok"]]' <<<"$HK_OUT")" "undrain JSON"
 hk_assert_contains "weight 0 -> 3" "$(hk_json 'd["message"]' <<<"$HK_OUT")" "undrain JSON message"
 ha drain 192.0.2.100:80 198.51.100.1:80
 hk_assert_rc 1 "drain of an unknown real server"
-hk_assert_eq "hactl: ipvsd: no real server 198.51.100.1:80 in virtual server 192.0.2.100:80 (hactl ipvs lists them)" "$HK_ERR" "unknown real server"
+hk_assert_eq "hactl: ipvsd: no real server 198.51.100.1:80 in virtual server 192.0.2.100:80/tcp (hactl ipvs lists them)" "$HK_ERR" "unknown real server"
 
 # ---- resign: one line; refused on a BACKUP.
 ha resign VI_1

@@ -155,11 +155,11 @@ hk_assert_eq true "$(hk_json '0 < d["samples"]["hakeep_check_latency_seconds|che
 hk_assert_eq true "$(hk_json 'd["samples"]["hakeep_check_runs_total|check=web_up"] >= 1' <<<"$parsed")" "web_up's runs"
 expect 'hakeep_checkd_worker_restarts_total' 0.0
 expect 'hakeep_ipvs_kernel_available' 0.0
-expect "hakeep_ipvs_real_server_up|real_server=$webip:8080|virtual_server=192.0.2.100:80" 1.0
-expect "hakeep_ipvs_real_server_up|real_server=$webip:8081|virtual_server=192.0.2.100:80" 0.0
-expect "hakeep_ipvs_real_server_weight|real_server=$webip:8080|virtual_server=192.0.2.100:80" 2.0
-expect "hakeep_ipvs_real_server_in_kernel|real_server=$webip:8080|virtual_server=192.0.2.100:80" 0.0
-expect "hakeep_ipvs_real_server_kernel_weight|real_server=$webip:8080|virtual_server=192.0.2.100:80" absent
+expect "hakeep_ipvs_real_server_up|real_server=$webip:8080|virtual_server=192.0.2.100:80/tcp" 1.0
+expect "hakeep_ipvs_real_server_up|real_server=$webip:8081|virtual_server=192.0.2.100:80/tcp" 0.0
+expect "hakeep_ipvs_real_server_weight|real_server=$webip:8080|virtual_server=192.0.2.100:80/tcp" 2.0
+expect "hakeep_ipvs_real_server_in_kernel|real_server=$webip:8080|virtual_server=192.0.2.100:80/tcp" 0.0
+expect "hakeep_ipvs_real_server_kernel_weight|real_server=$webip:8080|virtual_server=192.0.2.100:80/tcp" absent
 expect 'hakeep_daemon_peer_connected|daemon=vrrpd|peer=checkd' 1.0
 # Start times: vrrpd's, within the test's run.
 now=$(date +%s)
@@ -205,7 +205,7 @@ hk_assert_rc 0 "hactl metrics ipvsd with 1500 virtual servers"
 hk_assert_eq 1000000 "$(wc -c <<<"$HK_OUT" | awk '{ print ($1 > 1000000 ? 1000000 : $1) }')" "size of the text (over 1 MB)"
 hk_run parse openmetrics <<<"$HK_OUT"
 hk_assert_rc 0 "the OpenMetrics parser on 1500 virtual servers"
-hk_assert_eq '[1500, 1500, 1.0]' "$(hk_json '[sum(k.startswith(f + "|") for k in d["samples"]) for f in ("hakeep_ipvs_virtual_server_info", "hakeep_ipvs_real_server_up")] + [d["samples"].get("hakeep_ipvs_real_server_up|real_server=203.0.113.1:8080|virtual_server=198.51.100.1:2500")]' <<<"$HK_OUT")" \
+hk_assert_eq '[1500, 1500, 1.0]' "$(hk_json '[sum(k.startswith(f + "|") for k in d["samples"]) for f in ("hakeep_ipvs_virtual_server_info", "hakeep_ipvs_real_server_up")] + [d["samples"].get("hakeep_ipvs_real_server_up|real_server=203.0.113.1:8080|virtual_server=198.51.100.1:2500/tcp")]' <<<"$HK_OUT")" \
   "virtual servers and real servers of every page, the last one up"
 
 # ---- what is not metrics

@@ -79,7 +79,7 @@ LT_PIDS+=("$CHECKD_PID")
 # On failure, checkd's log too (the lab's own cleanup shows ipvsd's).
 trap 'rc=$?; ((rc == 0)) || { echo "--- checkd log"; tail -20 "$CHECKD_LOG"; } >&2; (exit $rc); _lt_cleanup' EXIT
 
-all_up='ipvs_json_is "[r[\"health\"] for r in vs(\"192.0.2.100:80\")[\"real_servers\"] if not r[\"sorry_server\"]]" "[\"UP\", \"UP\", \"UP\"]"'
+all_up='ipvs_json_is "[r[\"health\"] for r in vs(\"192.0.2.100:80/tcp\")[\"real_servers\"] if not r[\"sorry_server\"]]" "[\"UP\", \"UP\", \"UP\"]"'
 wait_for "$all_up" 10 || fail "checkd's checks did not bring all three real servers UP: $(hactl ipvs)"
 same "192.0.2.100:80 with every check UP" "TCP 192.0.2.100:80 rr
   -> 203.0.113.11:8080 Masq 1 0 0
@@ -102,18 +102,18 @@ wait_for '[[ -z $(kernel_weight "-t 192.0.2.100:80" 203.0.113.12:8080) ]]' 5 ||
 [[ $(kernel_weight "-t 192.0.2.101:80" 203.0.113.12:8080) == 0 ]] ||
   fail "inhibit_on_failure: web2 in 192.0.2.101:80 should have weight 0: $(ipvsadm_list -t 192.0.2.101:80)"
 ipvs_assert "web2 DOWN by checkd's HTTP_GET, removed; kept at weight 0 with inhibit_on_failure" \
-  'rs("192.0.2.100:80", "203.0.113.12:8080")["health"] == "DOWN"' \
-  'rs("192.0.2.100:80", "203.0.113.12:8080")["reason"].startswith("connect: ")' \
-  'rs("192.0.2.100:80", "203.0.113.12:8080")["kernel_weight"] is None' \
-  'rs("192.0.2.101:80", "203.0.113.12:8080")["kernel_weight"] == 0' \
-  'vs("192.0.2.100:80")["quorum_state"] == "UP"'
+  'rs("192.0.2.100:80/tcp", "203.0.113.12:8080")["health"] == "DOWN"' \
+  'rs("192.0.2.100:80/tcp", "203.0.113.12:8080")["reason"].startswith("connect: ")' \
+  'rs("192.0.2.100:80/tcp", "203.0.113.12:8080")["kernel_weight"] is None' \
+  'rs("192.0.2.101:80/tcp", "203.0.113.12:8080")["kernel_weight"] == 0' \
+  'vs("192.0.2.100:80/tcp")["quorum_state"] == "UP"'
 [[ $(http_get 6 192.0.2.100:80 | tally) == "web1 3 web3 3" ]] || fail "traffic still reaches web2"
 [[ $(http_get 4 192.0.2.101:80 | tally) == "web1 4" ]] || fail "192.0.2.101:80 still sends to web2"
 ok "traffic avoids web2"
 
 # ---------------------------------------------------------------- quorum lost
 stop_web 3
-wait_for 'ipvs_json_is "vs(\"192.0.2.100:80\")[\"quorum_state\"]" DOWN' 5 ||
+wait_for 'ipvs_json_is "vs(\"192.0.2.100:80/tcp\")[\"quorum_state\"]" DOWN' 5 ||
   fail "quorum not lost with web2 and web3 down: $(hactl ipvs)"
 same "192.0.2.100:80 without quorum: the sorry server alone" "TCP 192.0.2.100:80 rr
   -> 203.0.113.13:8081 Masq 1" "$(weights 192.0.2.100:80)"
@@ -131,7 +131,7 @@ same "192.0.2.100:80 restored" "TCP 192.0.2.100:80 rr
 [[ $(kernel_weight "-t 192.0.2.101:80" 203.0.113.12:8080) == 2 ]] || fail "web2's weight not restored in 192.0.2.101:80"
 [[ $(http_get 9 192.0.2.100:80 | tally) == "web1 3 web2 3 web3 3" ]] || fail "rr after the restore"
 ipvs_assert "every check UP, quorum UP, nothing failed" \
-  'vs("192.0.2.100:80")["quorum_state"] == "UP"' \
+  'vs("192.0.2.100:80/tcp")["quorum_state"] == "UP"' \
   'd["operations_failed"] == 0' \
   'd["check_events_refused"] == 0'
 kill -0 "$CHECKD_PID" 2>/dev/null || fail "checkd died"

@@ -73,9 +73,9 @@ echo "$out"
 same "drained: weight 0 in the kernel, still there" "TCP 192.0.2.100:80 wrr
   -> 203.0.113.11:8080 Masq 0 0 0
   -> 203.0.113.12:8080 Masq 1 0 0" "$(ipvsadm_list --exact -t 192.0.2.100:80)"
-[[ $(ipvs_json 'rs("192.0.2.100:80", "203.0.113.11:8080")["drained"]') == true ]] || fail "hactl: not shown drained"
-[[ $(ipvs_json 'rs("192.0.2.100:80", "203.0.113.11:8080")["kernel_weight"]') == 0 ]] || fail "hactl: kernel_weight not 0"
-[[ $(ipvs_json 'rs("192.0.2.100:80", "203.0.113.11:8080")["configured_weight"]') == 3 ]] || fail "hactl: configured_weight not 3"
+[[ $(ipvs_json 'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["drained"]') == true ]] || fail "hactl: not shown drained"
+[[ $(ipvs_json 'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["kernel_weight"]') == 0 ]] || fail "hactl: kernel_weight not 0"
+[[ $(ipvs_json 'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["configured_weight"]') == 3 ]] || fail "hactl: configured_weight not 3"
 [[ $(hactl ipvs) == *"203.0.113.11:8080"*"drained"* ]] || fail "hactl ipvs table does not say drained: $(hactl ipvs)"
 out=$(hactl drain 192.0.2.100:80 203.0.113.11:8080) || fail "hactl drain (again) failed: $out"
 [[ $out == *"was already drained: nothing changed"* ]] || fail "a second drain said: $out"
@@ -92,17 +92,22 @@ out=$(hactl undrain 192.0.2.100:80 203.0.113.11:8080) || fail "hactl undrain fai
   fail "hactl undrain said: $out"
 [[ $(kernel_weight "-t 192.0.2.100:80" 203.0.113.11:8080) == 3 ]] ||
   fail "undrain: weight not 3: $(ipvsadm_list -t 192.0.2.100:80)"
-[[ $(ipvs_json 'rs("192.0.2.100:80", "203.0.113.11:8080")["drained"]') == false ]] || fail "hactl: still drained"
+[[ $(ipvs_json 'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["drained"]') == false ]] || fail "hactl: still drained"
 ok "hactl undrain: weight 3 again"
 
 # Unknown real server or virtual server: exit 1 and a message, nothing changes.
 table=$(ipvsadm_list --exact)
-for args in "192.0.2.100:80 203.0.113.99:8080" "192.0.2.199:80 203.0.113.11:8080" "198.51.100.50:80 203.0.113.61:80"; do
+for args in "192.0.2.100:80 203.0.113.99:8080" "192.0.2.199:80 203.0.113.11:8080" "198.51.100.50:80 203.0.113.61:80" \
+  "192.0.2.100:80/udp 203.0.113.11:8080"; do
   rc=0
   # shellcheck disable=SC2086
   out=$(hactl drain $args 2>&1) || rc=$?
   ((rc == 1)) || fail "hactl drain $args exited $rc: $out"
-  [[ $out == "hactl: ipvsd: no real server ${args#* } in virtual server ${args%% *}"* ]] || fail "hactl drain $args said: $out"
+  if [[ $args == "192.0.2.100:80 "* ]]; then
+    [[ $out == "hactl: ipvsd: no real server ${args#* } in virtual server 192.0.2.100:80/tcp"* ]] || fail "hactl drain $args said: $out"
+  else
+    [[ $out == "hactl: ipvsd: no virtual server ${args%% *} "* ]] || fail "hactl drain $args said: $out"
+  fi
 done
 ok "drain of an unknown real server (or someone else's): exit 1, '$out'"
 rc=0

@@ -63,7 +63,7 @@ metric() {
   "$PYTHON" -c '
 import json, sys
 d = json.loads(sys.argv[1])
-v = d["samples"].get("%s|real_server=%s|virtual_server=192.0.2.100:80" % (sys.argv[2], sys.argv[3]), "absent")
+v = d["samples"].get("%s|real_server=%s|virtual_server=192.0.2.100:80/tcp" % (sys.argv[2], sys.argv[3]), "absent")
 print(v if isinstance(v, str) else int(v))
 ' "$parsed" "$1" "$2"
 }
@@ -100,8 +100,8 @@ s, t = d["samples"], d["types"]
 want = {
     "hakeep_daemon_up|daemon=ipvsd": 1,
     "hakeep_ipvs_kernel_available": 1,
-    "hakeep_ipvs_virtual_server_quorum_up|virtual_server=192.0.2.100:80": 1,
-    "hakeep_ipvs_virtual_server_live_weight|virtual_server=192.0.2.100:80": 2,
+    "hakeep_ipvs_virtual_server_quorum_up|virtual_server=192.0.2.100:80/tcp": 1,
+    "hakeep_ipvs_virtual_server_live_weight|virtual_server=192.0.2.100:80/tcp": 2,
     "hakeep_ipvs_operations_failed_total": 0,
 }
 bad = ["%s: %s, expected %s" % (k, s.get(k), v) for k, v in want.items() if s.get(k) != v]

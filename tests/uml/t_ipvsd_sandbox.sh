@@ -76,7 +76,7 @@ grep 'load the ip_vs module' "$IPVSD_LOG"
 [[ $(ipvs_json 'd["kernel_available"]') == false ]] || fail "hactl: kernel_available not false"
 [[ $(ipvs_json 'd["kernel_error"]') == *"load the ip_vs module"* ]] || fail "hactl: kernel_error: $(ipvs_json 'd["kernel_error"]')"
 [[ $(hactl ipvs) == "kernel: IPVS unavailable: "*"load the ip_vs module"* ]] || fail "hactl ipvs: $(hactl ipvs)"
-[[ $(ipvs_json 'rs("192.0.2.100:80", "203.0.113.11:8080")["kernel_weight"]') == null ]] || fail "hactl: a kernel weight without IPVS"
+[[ $(ipvs_json 'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["kernel_weight"]') == null ]] || fail "hactl: a kernel weight without IPVS"
 ok "without IPVS: running, said so once, kernel_available false"
 out=$(hactl drain 192.0.2.100:80 203.0.113.11:8080) || fail "hactl drain without IPVS failed: $out"
 [[ $out == *"kernel update pending (IPVS unavailable)"* ]] || fail "hactl drain without IPVS said: $out"
@@ -100,7 +100,7 @@ load() {
   done
 }
 # ipvsd is stopped meanwhile: it must not find ip_vs before the rr scheduler
-# is there too (a refused "add service" is retried only at the next resync).
+# is there too (a refused "add service" would be retried only a second later).
 kill -STOP "$pid"
 load ip_vs
 load ip_vs_rr

@@ -258,6 +258,8 @@ want["[2001:db8::100]:53"] = ("UDP", "sh", "NAT", 0, {"[2001:db8::13]:53": 1})
 want["fwmark 7"] = ("", "wrr", "DR", 7, {"203.0.113.41:0": 4, "203.0.113.42:0": 2, "203.0.113.43:0": 3, "203.0.113.44:0": 1})
 want["fwmark 9"] = ("", "mh", "TUN", 9, {"[2001:db8::21]:0": 1, "[2001:db8::22]:0": 9})
 want["group web4"] = ("TCP", "rr", "NAT", 0, {"203.0.113.51:8080": 2, "203.0.113.52:8080": 3})
+# hactl names a virtual server with its protocol; a fwmark service has none.
+want = {k + ("/" + w[0].lower() if w[0] else ""): w for k, w in want.items()}
 assert sorted(vs) == sorted(want), "virtual servers: %s" % sorted(vs)
 for name, (proto, sched, fwd, mark, reals) in want.items():
     v = vs[name]

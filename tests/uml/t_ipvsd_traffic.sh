@@ -57,7 +57,7 @@ EOF
 fake_vrrpd_start
 ipvsd_start
 printf 'snapshot web1=up web2=up\n' | fake_checkd >/dev/null
-wait_for 'ipvs_json_is "rs(\"192.0.2.100:80\", \"203.0.113.11:8080\")[\"health\"]" UP' 5 ||
+wait_for 'ipvs_json_is "rs(\"192.0.2.100:80/tcp\", \"203.0.113.11:8080\")[\"health\"]" UP' 5 ||
   fail "web1 not UP after the snapshot"
 ipvsadm_list
 
@@ -83,7 +83,7 @@ for src in 192.0.2.2 192.0.2.3; do
 done
 
 # ---------------------------------------------------------------- web1 down
-grep -q '^QuorumEvent 192.0.2.103:80 up$' "$LT/vrrpd.events" ||
+grep -q '^QuorumEvent 192.0.2.103:80/tcp up$' "$LT/vrrpd.events" ||
   fail "vrrpd was not told the quorum on connect: $(cat "$LT/vrrpd.events")"
 printf 'event web1 down 1 connect: refused\n' | fake_checkd >/dev/null
 wait_for '[[ -z $(kernel_weight "-t 192.0.2.100:80" 203.0.113.11:8080) ]]' 3 ||
@@ -105,19 +105,19 @@ answers 8 192.0.2.104:80 "web2 8"
 answers 6 192.0.2.103:80 "sorry 6"
 ok "traffic: web2 only; the sorry server answers 192.0.2.103:80"
 ipvs_assert "hactl: quorum_state DOWN, web1 DOWN (connect: refused), sorry server in, kernel weight 0" \
-  'vs("192.0.2.103:80")["quorum_state"] == "DOWN"' \
-  'vs("192.0.2.103:80")["live_weight"] == 1' \
-  'rs("192.0.2.100:80", "203.0.113.11:8080")["health"] == "DOWN"' \
-  'rs("192.0.2.100:80", "203.0.113.11:8080")["reason"] == "connect: refused"' \
-  'rs("192.0.2.100:80", "203.0.113.11:8080")["kernel_weight"] is None' \
-  'rs("192.0.2.103:80", "203.0.113.13:8081")["sorry_server"] is True' \
-  'rs("192.0.2.103:80", "203.0.113.13:8081")["kernel_weight"] == 1' \
-  'rs("192.0.2.103:80", "203.0.113.12:8080")["kernel_weight"] is None' \
-  'rs("192.0.2.104:80", "203.0.113.11:8080")["kernel_weight"] == 0' \
-  'vs("192.0.2.100:80")["quorum_state"] == "UP"'
-wait_for 'grep -q "^QuorumEvent 192.0.2.103:80 down$" "$LT/vrrpd.events"' 3 ||
+  'vs("192.0.2.103:80/tcp")["quorum_state"] == "DOWN"' \
+  'vs("192.0.2.103:80/tcp")["live_weight"] == 1' \
+  'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["health"] == "DOWN"' \
+  'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["reason"] == "connect: refused"' \
+  'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["kernel_weight"] is None' \
+  'rs("192.0.2.103:80/tcp", "203.0.113.13:8081")["sorry_server"] is True' \
+  'rs("192.0.2.103:80/tcp", "203.0.113.13:8081")["kernel_weight"] == 1' \
+  'rs("192.0.2.103:80/tcp", "203.0.113.12:8080")["kernel_weight"] is None' \
+  'rs("192.0.2.104:80/tcp", "203.0.113.11:8080")["kernel_weight"] == 0' \
+  'vs("192.0.2.100:80/tcp")["quorum_state"] == "UP"'
+wait_for 'grep -q "^QuorumEvent 192.0.2.103:80/tcp down$" "$LT/vrrpd.events"' 3 ||
   fail "no QuorumEvent down for 192.0.2.103:80: $(cat "$LT/vrrpd.events")"
-ok "QuorumEvent 192.0.2.103:80 down sent to vrrpd"
+ok "QuorumEvent 192.0.2.103:80/tcp down sent to vrrpd"
 
 # ---------------------------------------------------------------- web1 up, vrrpd away meanwhile
 fake_vrrpd_stop
@@ -138,15 +138,15 @@ for vip in 192.0.2.103:80 192.0.2.104:80; do
 done
 ok "check up: web1 restored, sorry server out"
 ipvs_assert "hactl: quorum_state UP, web1 UP, no sorry server" \
-  'vs("192.0.2.103:80")["quorum_state"] == "UP"' \
-  'rs("192.0.2.100:80", "203.0.113.11:8080")["health"] == "UP"' \
-  'not any(r["sorry_server"] for r in vs("192.0.2.103:80")["real_servers"])' \
+  'vs("192.0.2.103:80/tcp")["quorum_state"] == "UP"' \
+  'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["health"] == "UP"' \
+  'not any(r["sorry_server"] for r in vs("192.0.2.103:80/tcp")["real_servers"])' \
   'd["operations_failed"] == 0'
 
 # vrrpd was away when the quorum came back: it learns it when it reconnects.
 fake_vrrpd_start
-wait_for 'grep -q "^QuorumEvent 192.0.2.103:80 up$" "$LT/vrrpd.events"' 5 ||
+wait_for 'grep -q "^QuorumEvent 192.0.2.103:80/tcp up$" "$LT/vrrpd.events"' 5 ||
   fail "vrrpd reconnecting was not told the quorum: $(cat "$LT/vrrpd.events")"
-ok "QuorumEvent 192.0.2.103:80 up sent to vrrpd on reconnect"
+ok "QuorumEvent 192.0.2.103:80/tcp up sent to vrrpd on reconnect"
 ipvsd_alive || fail "ipvsd died"
 echo "ok: traffic follows ipvsd's table and the check states"

@@ -28,7 +28,7 @@ EOF
 ipvsd_start
 out=$(printf 'snapshot web1=up web2=up\n' | fake_checkd)
 [[ $out == "sent CheckSnapshot" ]] || fail "checkd's snapshot: $out"
-wait_for 'ipvs_json_is "rs(\"192.0.2.100:80\", \"203.0.113.12:8080\")[\"health\"]" UP' 5 ||
+wait_for 'ipvs_json_is "rs(\"192.0.2.100:80/tcp\", \"203.0.113.12:8080\")[\"health\"]" UP' 5 ||
   fail "the snapshot was not taken"
 table=$(ipvsadm_list --exact)
 echo "$table"
@@ -50,7 +50,7 @@ out=$(printf 'snapshot web1=down web2=down\n' | fake_checkd --uid "$WRONG_UID" -
 [[ $out == *"reply ErrorReply CODE_FORBIDDEN: permission denied: CheckSnapshot"* ]] ||
   fail "CheckSnapshot from uid $WRONG_UID not refused: $out"
 unchanged "wrong uid"
-[[ $(ipvs_json 'rs("192.0.2.100:80", "203.0.113.11:8080")["health"]') == UP ]] || fail "web1 not UP any more"
+[[ $(ipvs_json 'rs("192.0.2.100:80/tcp", "203.0.113.11:8080")["health"]') == UP ]] || fail "web1 not UP any more"
 [[ $(ipvs_json 'd["check_events_refused"]') == "$refused" ]] || fail "a forbidden message counted as an unknown check"
 ok "wrong uid: permission denied, nothing changed"
 

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 #include "ipvsd/kernel.h"
 
@@ -17,6 +18,8 @@ public:
     std::vector<SyncDaemon> sync_daemons;
     std::vector<Operation> log;  // every operation applied or refused, in order
     bool available = true;       // false: as if ip_vs were not loaded
+    // Set: the errno the kernel answers an operation with (0: performed).
+    std::function<int(const Operation&)> refuse;
 
     Table dump() override {
         check_available();
@@ -30,7 +33,8 @@ public:
         ApplyResult result;
         for (const Operation& operation : operations) {
             log.push_back(operation);
-            const int error = perform(operation);
+            const int refused = refuse ? refuse(operation) : 0;
+            const int error = refused != 0 ? refused : perform(operation);
             if (error == 0) ++result.applied;
             else result.failures.push_back(operation.to_string() + ": " + std::strerror(error));
         }

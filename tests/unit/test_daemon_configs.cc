@@ -104,7 +104,40 @@ Test(daemon_configs, ipvsd_errors) {
     EXPECT_TEXT(ipvsd_error("virtual_server 192.0.2.1 80 {\n real_server 203.0.113.1 70000\n}\n"),
                      "/t.conf:2:26: 'real_server' must be an integer in 0..65535, got '70000'");
     EXPECT_TEXT(ipvsd_error("virtual_server 192.0.2.1 80 {\n}\nvirtual_server 192.0.2.1 80 {\n}\n"),
-                     "/t.conf:3:1: virtual_server 192.0.2.1:80 defined twice");
+                     "/t.conf:3:1: virtual_server 192.0.2.1:80/tcp defined twice");
+}
+
+Test(daemon_configs, ipvsd_overlapping_services_name_both_places) {
+    // A group member that is also a plain virtual_server.
+    EXPECT_TEXT(ipvsd_error("virtual_server_group web {\n 192.0.2.1 80\n 192.0.2.2 80\n}\n"
+                            "virtual_server group web {\n}\n"
+                            "virtual_server 192.0.2.2 80 {\n}\n"),
+                "/t.conf:7:1: service TCP 192.0.2.2:80 declared twice: by virtual_server "
+                "192.0.2.2:80/tcp at /t.conf:7:1, and already by virtual_server group web/tcp at "
+                "/t.conf:5:1, virtual_server_group web entry at /t.conf:3:2");
+    // Two groups sharing an address through a range.
+    EXPECT_TEXT(ipvsd_error("virtual_server_group a {\n 192.0.2.1-5 80\n}\n"
+                            "virtual_server_group b {\n 192.0.2.4 80\n}\n"
+                            "virtual_server group a {\n}\nvirtual_server group b {\n}\n"),
+                "/t.conf:5:2: service TCP 192.0.2.4:80 declared twice: by virtual_server group b/tcp "
+                "at /t.conf:9:1, virtual_server_group b entry at /t.conf:5:2, and already by "
+                "virtual_server group a/tcp at /t.conf:7:1, virtual_server_group a entry at /t.conf:2:2");
+    // The same fwmark twice in one group.
+    EXPECT_TEXT(ipvsd_error("virtual_server_group m {\n fwmark 7\n fwmark 7\n}\n"
+                            "virtual_server group m {\n}\n"),
+                "/t.conf:3:2: service FWM 7 declared twice: by virtual_server group m/tcp at "
+                "/t.conf:5:1, virtual_server_group m entry at /t.conf:3:2, and already by "
+                "virtual_server group m/tcp at /t.conf:5:1, virtual_server_group m entry at /t.conf:2:2");
+}
+
+Test(daemon_configs, ipvsd_same_address_other_protocol_is_no_overlap) {
+    config::FakeFiles files;
+    files.add("/t.conf", "virtual_server_group g {\n 192.0.2.1 53\n}\n"
+                         "virtual_server group g {\n protocol UDP\n}\n"
+                         "virtual_server group g {\n protocol TCP\n}\n"
+                         "virtual_server 192.0.2.1 53 {\n protocol SCTP\n}\n");
+    const auto config = ipvsd::load_ipvsd_config("/t.conf", files);
+    cr_expect_eq(config.virtual_servers.size(), 3u);
 }
 
 Test(daemon_configs, ipvsd_fwmark_and_ipv6) {
@@ -115,7 +148,7 @@ Test(daemon_configs, ipvsd_fwmark_and_ipv6) {
     cr_assert_eq(config.virtual_servers.size(), 2u);
     EXPECT_TEXT(config.virtual_servers[0].label(), "fwmark 7");
     cr_expect(config.virtual_servers[0].forwarding.method == ipvsd::Forwarding::route);
-    EXPECT_TEXT(config.virtual_servers[1].label(), "[2001:db8::1]:443");
+    EXPECT_TEXT(config.virtual_servers[1].label(), "[2001:db8::1]:443/tcp");
 }
 
 Test(daemon_configs, checkd_errors) {

@@ -147,7 +147,7 @@ Test(import, tcp_check_real_servers) {
     const ipvsd::IpvsdConfig ipvs = ipvsd_of(out);
     cr_assert_eq(ipvs.virtual_servers.size(), 1u);
     const ipvsd::VirtualServerConfig& server = ipvs.virtual_servers[0];
-    EXPECT_TEXT(server.label(), "192.0.2.100:80");
+    EXPECT_TEXT(server.label(), "192.0.2.100:80/tcp");
     EXPECT_TEXT(server.scheduler, "rr");
     cr_expect(server.forwarding.method == ipvsd::Forwarding::masquerade);
     cr_expect_eq(server.persistence_timeout, 50u);

@@ -9,6 +9,7 @@
 
 #include "ipvsd/desired.h"
 #include "ipvsd/reconcile.h"
+#include "tests/unit/fake_checks.h"
 #include "tests/unit/fake_kernel.h"
 
 using namespace hakeep;
@@ -29,16 +30,7 @@ const char* const two_backends =
     "    real_server 203.0.113.12 8080 { weight 1  track_check web2 }\n"
     "}\n";
 
-proto::CheckSnapshot snapshot(std::map<std::string, bool> states) {
-    proto::CheckSnapshot message;
-    for (const auto& [name, up] : states) {
-        proto::CheckState& state = *message.add_checks();
-        state.set_name(name);
-        state.set_up(up);
-        state.set_reason(up ? "ok" : "connect: refused");
-    }
-    return message;
-}
+proto::CheckSnapshot snapshot(const std::map<std::string, bool>& states) { return check_snapshot(states); }
 
 struct Lab {
     explicit Lab(const std::string& text) : config(parse(text)) {}
@@ -132,7 +124,7 @@ Test(reconcile, alpha_starts_down_until_checked) {
 Test(reconcile, drain_sets_weight_zero_and_undrain_restores) {
     Lab lab(two_backends);
     lab.converge();
-    lab.drains.insert({"192.0.2.100:80", "203.0.113.12:8080"});
+    lab.drains.insert({"192.0.2.100:80/tcp", "203.0.113.12:8080"});
     auto operations = lab.converge();
     cr_assert_eq(operations.size(), 1u);
     cr_expect(operations[0].kind == Kind::edit_destination);
@@ -201,20 +193,20 @@ Test(reconcile, quorum_lost_brings_sorry_server_with_hysteresis) {
     cr_expect_eq(lab.service().destinations.size(), 2u, "live weight 4 >= quorum 3");
     lab.checks.apply_snapshot(snapshot({{"a", false}, {"b", true}}), {});
     lab.converge();  // live weight 2: not below quorum − hysteresis (2), still up
-    cr_expect(lab.quorum["192.0.2.100:80"]);
+    cr_expect(lab.quorum["192.0.2.100:80/tcp"]);
     cr_expect_eq(lab.service().destinations.size(), 1u);
     lab.checks.apply_snapshot(snapshot({{"a", false}, {"b", false}}), {});
     auto operations = lab.converge();
-    cr_expect_not(lab.quorum["192.0.2.100:80"]);
+    cr_expect_not(lab.quorum["192.0.2.100:80/tcp"]);
     cr_expect_eq(lab.weight("198.51.100.9").value_or(-1), 1, "sorry server in");
     cr_expect_eq(lab.service().destinations.size(), 1u);
     cr_expect(operations.front().kind == Kind::delete_destination, "real servers leave first");
     lab.checks.apply_snapshot(snapshot({{"a", true}, {"b", false}}), {});
     lab.converge();  // live weight 2 < quorum + hysteresis (4): still down
-    cr_expect_not(lab.quorum["192.0.2.100:80"]);
+    cr_expect_not(lab.quorum["192.0.2.100:80/tcp"]);
     lab.checks.apply_snapshot(snapshot({{"a", true}, {"b", true}}), {});
     lab.converge();
-    cr_expect(lab.quorum["192.0.2.100:80"]);
+    cr_expect(lab.quorum["192.0.2.100:80/tcp"]);
     cr_expect_not(lab.weight("198.51.100.9").has_value(), "sorry server out");
     cr_expect_eq(lab.service().destinations.size(), 2u);
 }
