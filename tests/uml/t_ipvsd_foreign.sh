@@ -68,7 +68,7 @@ same "hand-made services after a reload" "$before" "$(foreign)"
 # ---------------------------------------------------------------- drain, undrain
 out=$(hactl drain 192.0.2.100:80 203.0.113.11:8080) || fail "hactl drain failed: $out"
 echo "$out"
-[[ $out == "ipvsd: drained 203.0.113.11:8080 of 192.0.2.100:80: weight 3 -> 0, 1 kernel operation(s)" ]] ||
+[[ $out == "ipvsd: drained 203.0.113.11:8080 of 192.0.2.100:80/tcp: weight 3 -> 0, 1 kernel operation(s)" ]] ||
   fail "hactl drain said: $out"
 same "drained: weight 0 in the kernel, still there" "TCP 192.0.2.100:80 wrr
   -> 203.0.113.11:8080 Masq 0 0 0
@@ -88,7 +88,7 @@ ipvsd_hup
 ok "drain kept across a reload"
 
 out=$(hactl undrain 192.0.2.100:80 203.0.113.11:8080) || fail "hactl undrain failed: $out"
-[[ $out == "ipvsd: undrained 203.0.113.11:8080 of 192.0.2.100:80: weight 0 -> 3, 1 kernel operation(s)" ]] ||
+[[ $out == "ipvsd: undrained 203.0.113.11:8080 of 192.0.2.100:80/tcp: weight 0 -> 3, 1 kernel operation(s)" ]] ||
   fail "hactl undrain said: $out"
 [[ $(kernel_weight "-t 192.0.2.100:80" 203.0.113.11:8080) == 3 ]] ||
   fail "undrain: weight not 3: $(ipvsadm_list -t 192.0.2.100:80)"

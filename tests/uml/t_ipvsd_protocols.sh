@@ -43,13 +43,13 @@ table=$(ipvsadm_list --exact)
 rc=0
 out=$(hactl drain 192.0.2.100:53 203.0.113.11:53 2>&1) || rc=$?
 ((rc == 1)) || fail "hactl drain of the address alone exited $rc: $out"
-[[ $out == "hactl: virtual server 192.0.2.100:53 is ambiguous: 192.0.2.100:53/tcp or 192.0.2.100:53/udp"* ]] ||
+[[ $out == "hactl: ipvsd: virtual server 192.0.2.100:53 is ambiguous: 192.0.2.100:53/tcp or 192.0.2.100:53/udp"* ]] ||
   fail "hactl drain of the address alone said: $out"
 same "nothing changed by the ambiguous drain" "$table" "$(ipvsadm_list --exact)"
 ok "the address alone is ambiguous: exit 1, '$out'"
 
 out=$(hactl drain 192.0.2.100:53/udp 203.0.113.11:53) || fail "hactl drain .../udp failed: $out"
-[[ $out == "drained 203.0.113.11:53 of 192.0.2.100:53/udp"*"1 kernel operation(s)"* ]] || fail "hactl drain said: $out"
+[[ $out == "ipvsd: drained 203.0.113.11:53 of 192.0.2.100:53/udp"*"1 kernel operation(s)"* ]] || fail "hactl drain said: $out"
 [[ $(kernel_weight "-u 192.0.2.100:53" 203.0.113.11:53) == 0 ]] || fail "UDP: not drained: $(ipvsadm_list -u 192.0.2.100:53)"
 [[ $(kernel_weight "-t 192.0.2.100:53" 203.0.113.11:53) == 1 ]] || fail "TCP changed: $(ipvsadm_list -t 192.0.2.100:53)"
 ipvs_assert "hactl: the UDP real server drained, the TCP one not; UDP quorum lost (1 < 3), TCP's kept" \
@@ -59,7 +59,7 @@ ipvs_assert "hactl: the UDP real server drained, the TCP one not; UDP quorum los
   'vs("192.0.2.100:53/tcp")["quorum_state"] == "UP"'
 
 out=$(hactl drain tcp:192.0.2.100:53 203.0.113.12:53) || fail "hactl drain tcp:... failed: $out"
-[[ $out == "drained 203.0.113.12:53 of 192.0.2.100:53/tcp"* ]] || fail "hactl drain tcp:... said: $out"
+[[ $out == "ipvsd: drained 203.0.113.12:53 of 192.0.2.100:53/tcp"* ]] || fail "hactl drain tcp:... said: $out"
 [[ $(kernel_weight "-t 192.0.2.100:53" 203.0.113.12:53) == 0 ]] || fail "TCP .12 not drained"
 out=$(hactl undrain 192.0.2.100:53/udp 203.0.113.11:53) || fail "hactl undrain failed: $out"
 [[ $(kernel_weight "-u 192.0.2.100:53" 203.0.113.11:53) == 2 ]] || fail "UDP .11 not back to 2"
