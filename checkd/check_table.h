@@ -20,6 +20,9 @@ struct Probe {
     proto::ProbeSpec spec;
     bool local = false;     // script worker (MISC_CHECK, vrrp_script, FILE_CHECK)
     std::string account;    // local probes: the account the script runs as
+    // Runs at most once (a notify script): a worker that dies before its
+    // result came does not get it again on restart; the pool reports it lost.
+    bool once = false;
     std::vector<std::pair<std::size_t, std::size_t>> feeds;  // (check, checker)
 };
 

@@ -120,6 +120,7 @@ void WorkerPool::on_message(Worker& worker, const proto::Envelope& envelope) {
 void WorkerPool::on_closed(Worker& worker) {
     if (worker.link) bury(*worker.link);
     if (stopping_) return;
+    drop_one_shots(worker);
     if (worker.recycling) {
         HK_LOG_NOTICE("worker %s starts afresh: its TLS settings changed", worker.name.c_str());
         Worker* self = &worker;
@@ -134,6 +135,19 @@ void WorkerPool::on_closed(Worker& worker) {
     Worker* self = &worker;
     worker.restart_timer = loop_.schedule(worker.backoff, [this, self] { spawn(*self); });
     worker.backoff = std::min(worker.backoff * 2, max_backoff);
+}
+
+void WorkerPool::drop_one_shots(Worker& worker) {
+    if (worker.once.empty()) return;
+    std::erase_if(worker.probes, [&](const proto::ProbeSpec& spec) { return worker.once.contains(spec.id()); });
+    std::vector<std::uint32_t> lost(worker.once.begin(), worker.once.end());
+    for (std::uint32_t id : lost) worker.ids.erase(id);
+    worker.once.clear();
+    // Not from inside the connection's close(): the handler may assign again.
+    loop_.schedule(Duration::zero(), [this, lost] {
+        if (stopping_ || !on_lost_) return;
+        for (std::uint32_t id : lost) on_lost_(id);
+    });
 }
 
 void WorkerPool::bury(ipc::Connection&) {
@@ -179,6 +193,9 @@ std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Prob
         bool same = ids == target->ids && specs.size() == target->probes.size();
         for (std::size_t i = 0; same && i < specs.size(); ++i)
             same = specs[i].SerializeAsString() == target->probes[i].SerializeAsString();
+        target->once.clear();
+        for (std::uint32_t id : ids)
+            if (probes.at(id).once) target->once.insert(id);
         target->probes = std::move(specs);
         target->ids = std::move(ids);
         const bool started = target->link || target->restart_timer;
