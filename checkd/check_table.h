@@ -34,6 +34,7 @@ struct CheckRecord {
     std::size_t identity = 0;  // hash of what decides the check (reloads keep equal ones)
     CheckHealth health;
     std::vector<std::uint32_t> probes;  // per checker
+    std::vector<bool> log_all_failures;  // per checker
     std::uint64_t seq = 0;
     long long since_unix_ms = 0;        // last change of state
     std::uint64_t runs = 0;
@@ -55,9 +56,16 @@ public:
         std::size_t check;
         Health before;
     };
+    struct Failure {
+        std::size_t check;
+        std::size_t checker;
+    };
     // One result of a probe; returns the checks whose published state
     // (UP/DOWN, or weight) changed, each with its seq already advanced.
-    std::vector<Change> record(const proto::ProbeResult& result, long long now_unix_ms);
+    // `failures` receives the failed runs of checkers with log_all_failures
+    // that did not take their check DOWN (the fall to DOWN is logged anyway).
+    std::vector<Change> record(const proto::ProbeResult& result, long long now_unix_ms,
+                               std::vector<Failure>* failures = nullptr);
 
     // Checks still UNKNOWN are left out (DESIGN.md §2).
     proto::CheckSnapshot snapshot(std::uint64_t generation) const;

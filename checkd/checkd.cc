@@ -279,7 +279,15 @@ void Checkd::on_result(const proto::ProbeResult& result) {
     }
     ++results_;
     lateness_.add(result.lateness_us());
-    for (const CheckTable::Change& change : table_.record(result, unix_time_ms())) {
+    std::vector<CheckTable::Failure> failures;
+    const std::vector<CheckTable::Change> changes = table_.record(result, unix_time_ms(), &failures);
+    for (const CheckTable::Failure& failure : failures) {
+        const CheckRecord& record = table_.checks()[failure.check];
+        HK_LOG_NOTICE("check %s: checker %zu failed (%s), %u consecutive failure(s), still %s", record.name.c_str(),
+                      failure.checker + 1, result.reason().c_str(), record.health.consecutive_failures(),
+                      health_name(record.health.state()));
+    }
+    for (const CheckTable::Change& change : changes) {
         const CheckRecord& record = table_.checks()[change.check];
         const Health now = record.health.state();
         if (now != change.before)

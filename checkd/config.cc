@@ -32,6 +32,8 @@ const Schema& check_schema() {
             {"delay_loop", once_with_value()},
             {"rise", once_with_value()},
             {"fall", once_with_value()},
+            {"alpha", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+            {"log_all_failures", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
         }};
         for (const std::string& type : checker_types())
             built.keywords[type] = KeywordSpec{0, 0, BlockKind::required, &checker_schema(type)};
@@ -61,6 +63,7 @@ const Schema& checkd_global_defs_schema() {
         // keepalived's switch; checkd always checks scripts this way (checkd.conf(5)).
         built.keywords["enable_script_security"] = KeywordSpec{0, 0};
         built.keywords["vrrpd_config"] = KeywordSpec{1, 1, BlockKind::none, nullptr, false};
+        built.keywords["checker_log_all_failures"] = KeywordSpec{0, 1, BlockKind::none, nullptr, false};
         return built;
     }();
     return schema;
@@ -71,8 +74,9 @@ int seconds_to_ms(const ConfigNode& node, std::int64_t min_ms, std::int64_t max_
 }
 
 
-CheckConfig read_check(const ConfigNode& block) {
+CheckConfig read_check(const ConfigNode& block, bool log_all_failures) {
     CheckConfig check;
+    check.log_all_failures = log_all_failures;
     check.name = block.string_arg(0);
     check.where = block.where();
     // Check-wide settings first: a checker's defaults depend on them, wherever they stand.
@@ -84,6 +88,8 @@ CheckConfig read_check(const ConfigNode& block) {
         } else if (key == "delay_loop") check.delay_loop_ms = seconds_to_ms(node, 10, 86400);
         else if (key == "rise") check.rise = static_cast<int>(node.int_arg(0, 1, 1000));
         else if (key == "fall") check.fall = static_cast<int>(node.int_arg(0, 1, 1000));
+        else if (key == "alpha") check.alpha = optional_bool(node);
+        else if (key == "log_all_failures") check.log_all_failures = optional_bool(node);
     }
     for (const ConfigNode& node : block.children)
         if (node.has_block) check.checkers.push_back(read_checker(node, check));
@@ -138,6 +144,8 @@ CheckConfig read_vrrp_script(const ConfigNode& block) {
 
 }  // namespace
 
+bool optional_bool(const ConfigNode& node) { return node.args.empty() || node.bool_arg(0); }
+
 std::string read_address(const ConfigNode& node) {
     const std::string text = node.string_arg(0);
     unsigned char buffer[16];
@@ -172,6 +180,8 @@ CheckdConfig parse_checkd_config(const config::ParsedConfig& parsed) {
                 if (result.vrrpd_config.empty() || result.vrrpd_config[0] != '/')
                     throw ConfigError(vrrpd->arg(0).where, "'vrrpd_config' must be an absolute path");
             }
+            if (const ConfigNode* log = node.find("checker_log_all_failures"))
+                result.log_all_failures = optional_bool(*log);
             continue;
         }
         if (key == "network_workers") {
@@ -179,7 +189,7 @@ CheckdConfig parse_checkd_config(const config::ParsedConfig& parsed) {
             continue;
         }
         if (key != "check" && key != "vrrp_script") continue;
-        CheckConfig check = key == "check" ? read_check(node) : read_vrrp_script(node);
+        CheckConfig check = key == "check" ? read_check(node, result.log_all_failures) : read_vrrp_script(node);
         // One namespace: vrrpd's track_script and ipvsd's track_check name any of them.
         if (!names.insert(check.name).second)
             throw ConfigError(node.arg(0).where, "check '" + check.name + "' defined twice");

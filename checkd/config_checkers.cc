@@ -32,6 +32,8 @@ Schema network_schema(std::initializer_list<std::pair<const std::string, Keyword
         {"nb_get_retry", once_with_value()},
         {"delay_before_retry", once_with_value()},
         {"warmup", once_with_value()},
+        {"alpha", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"log_all_failures", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
     }};
     schema.keywords.insert(extra);
     return schema;
@@ -56,6 +58,7 @@ const Schema& http_schema() {
         {"sni_name", once_with_value()},
         {"verify_cert", once_flag()},
         {"ca_file", once_with_value()},
+        {"fast_recovery", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
     });
     return schema;
 }
@@ -98,6 +101,8 @@ const Schema& misc_schema() {
         {"misc_dynamic", once_flag()},
         {"user", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
         {"warmup", once_with_value()},
+        {"alpha", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"log_all_failures", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
     }};
     return schema;
 }
@@ -361,9 +366,17 @@ CheckerConfig read_checker(const ConfigNode& block, const CheckConfig& check) {
     checker.type = block.keyword.text;
     checker.where = block.where();
     checker.spec.set_type(checker.type);
+    checker.alpha = check.alpha;
+    checker.log_all_failures = check.log_all_failures;
     for (const ConfigNode& node : block.children) {
-        if (node.keyword.text == "warmup") {
+        const std::string& key = node.keyword.text;
+        if (key == "warmup") {
             checker.warmup_ms = static_cast<int>(ms_arg(node, 0, 86400));
+            continue;
+        }
+        if (key == "alpha" || key == "log_all_failures" || key == "fast_recovery") {
+            (key == "alpha" ? checker.alpha : key == "log_all_failures" ? checker.log_all_failures
+                                                                        : checker.fast_recovery) = optional_bool(node);
             continue;
         }
         if (checker.type == "MISC_CHECK") read_misc_option(node, checker);

@@ -80,7 +80,7 @@ def http(port, statefile):
                 served["alternate"] += 1
                 odd = served["alternate"] % 2 == 1
             reply(conn, 503 if odd else 200)
-        elif path == "/flip":
+        elif path.split("?")[0] == "/flip":  # /flip?anything: one state, several urls
             try:
                 code = int(open(statefile).read().strip() or "200")
             except (OSError, ValueError):

@@ -180,6 +180,34 @@ Test(checkd_config, several_checkers_in_one_check) {
     cr_expect_eq(config.network_workers, 3);
 }
 
+Test(checkd_config, alpha_log_all_failures_fast_recovery) {
+    const auto config = load(
+        "global_defs {\n checker_log_all_failures\n}\n"
+        "check a {\n address 203.0.113.1 80\n alpha\n"
+        " HTTP_GET {\n  url { path / }\n  fast_recovery\n  log_all_failures no\n }\n"
+        " TCP_CHECK {\n  alpha false\n }\n"
+        " MISC_CHECK {\n  misc_path /bin/true\n  alpha\n }\n}\n"
+        "check b {\n address 203.0.113.2 80\n log_all_failures off\n TCP_CHECK {\n  log_all_failures\n }\n"
+        " SMTP_CHECK { }\n}\n");
+    cr_assert_eq(config.checks.size(), 2u);
+    const auto& a = config.checks[0].checkers;
+    cr_assert_eq(a.size(), 3u);
+    cr_expect(a[0].alpha, "the check's alpha");
+    cr_expect(a[0].fast_recovery);
+    cr_expect_not(a[0].log_all_failures, "its own 'no' over global_defs");
+    cr_expect_not(a[1].alpha, "alpha false in the checker");
+    cr_expect(a[1].log_all_failures, "global_defs checker_log_all_failures");
+    cr_expect_not(a[1].fast_recovery);
+    cr_expect(a[2].alpha);
+    const auto& b = config.checks[1].checkers;
+    cr_expect(b[0].log_all_failures);
+    cr_expect_not(b[1].log_all_failures, "the check's 'off' over global_defs");
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n TCP_CHECK {\n  fast_recovery\n }\n}\n"),
+                "/c.conf:4:3: unknown keyword 'fast_recovery' in 'TCP_CHECK'");
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n alpha maybe\n TCP_CHECK { }\n}\n"),
+                "/c.conf:3:8: 'alpha' must be on/off, true/false, yes/no or 1/0, got 'maybe'");
+}
+
 Test(checkd_config, errors_name_the_place) {
     EXPECT_TEXT(error_of("check t {\n TCP_CHECK { }\n}\n"),
                 "/c.conf:2:2: TCP_CHECK needs a target: 'address' in the check, or 'connect_ip'");
