@@ -4,6 +4,7 @@
 // HttpResponseParser, with its caps.
 #include <memory>
 
+#include "checkd/http_regex.h"
 #include "checkd/http_response.h"
 #include "checkd/net_socket.h"
 #include "checkd/stream_attempt.h"
@@ -21,7 +22,8 @@ public:
 private:
     void begin_url() {
         const proto::HttpUrl& url = spec_.urls(url_index_);
-        response_ = std::make_unique<HttpResponseParser>(!url.digest().empty());
+        response_ = std::make_unique<HttpResponseParser>(
+            HttpResponseParser::BodyUse{!url.digest().empty(), url.regex().empty() ? 0 : regex_body_bytes});
         connect();
     }
 

@@ -6,6 +6,7 @@
 
 #include "checkd/config.h"
 #include "checkd/dns_message.h"
+#include "checkd/http_regex.h"
 
 namespace hakeep::checkd {
 namespace {
@@ -45,6 +46,12 @@ const Schema& url_schema() {
         {"status_code", KeywordSpec{1, unbounded}},
         {"digest", once_with_value()},
         {"virtualhost", once_with_value()},
+        {"regex", once_with_value()},
+        {"regex_no_match", once_flag()},
+        {"regex_options", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
+        {"regex_stack", KeywordSpec{2, 2, BlockKind::none, nullptr, false}},
+        {"regex_min_offset", once_with_value()},
+        {"regex_max_offset", once_with_value()},
     }};
     return schema;
 }
@@ -171,10 +178,47 @@ void read_url(const ConfigNode& block, proto::HttpUrl& url) {
             url.set_digest(digest);
         } else if (key == "virtualhost") {
             url.set_virtualhost(node.string_arg(0));
+        } else if (key == "regex") {
+            url.set_regex(node.string_arg(0));
+            if (url.regex().empty()) throw ConfigError(node.arg(0).where, "'regex' is empty");
+        } else if (key == "regex_no_match") {
+            url.set_regex_no_match(true);
+        } else if (key == "regex_options") {
+            std::vector<std::string> words;
+            for (const config::Word& word : node.args) words.push_back(word.text);
+            std::string unknown;
+            std::optional<std::uint32_t> options = regex_options_of(words, unknown);
+            if (!options) {
+                std::string names;
+                for (const std::string& name : regex_option_names()) names += (names.empty() ? "" : " ") + name;
+                throw ConfigError(node.where(), "unknown regex option '" + unknown + "' (" + names + ")");
+            }
+            url.set_regex_options(url.regex_options() | *options);
+        } else if (key == "regex_stack") {
+            // keepalived's JIT stack sizes: checkd matches without JIT, under
+            // a match limit, so they are checked and have no further use.
+            node.int_arg(1, node.int_arg(0, 1, 1 << 30), 1 << 30);
+        } else if (key == "regex_min_offset") {
+            url.set_regex_min_offset(static_cast<std::uint32_t>(node.int_arg(0, 0, regex_body_bytes)));
+        } else if (key == "regex_max_offset") {
+            url.set_regex_max_offset(static_cast<std::uint32_t>(node.int_arg(0, 0, regex_body_bytes)));
         }
     }
     if (url.path().empty())
         throw ConfigError(block.where(), "'url' needs a 'path'");
+    const bool regex_words = block.find("regex_no_match") || block.find("regex_options") ||
+                             block.find("regex_stack") || block.find("regex_min_offset") ||
+                             block.find("regex_max_offset");
+    if (url.regex().empty() && regex_words)
+        throw ConfigError(block.where(),
+                          "regex_no_match, regex_options, regex_stack and the regex offsets need a 'regex'");
+    if (!url.regex().empty()) {
+        if (std::string error = regex_compile_error(url.regex(), url.regex_options()); !error.empty())
+            throw ConfigError(block.find("regex")->arg(0).where, "'regex' does not compile: " + error);
+        if (url.has_regex_max_offset() && url.regex_max_offset() < url.regex_min_offset())
+            throw ConfigError(block.find("regex_max_offset")->arg(0).where,
+                              "'regex_max_offset' is below 'regex_min_offset'");
+    }
 }
 
 std::string join_words(const ConfigNode& node) {

@@ -86,6 +86,14 @@ def http(port, statefile):
             except (OSError, ValueError):
                 code = 200
             reply(conn, code)
+        elif path == "/body":  # the text of STATEFILE.body, for regex checks
+            try:
+                body = open(statefile + ".body", "rb").read()
+            except OSError:
+                body = b""
+            reply(conn, 200, body)
+        elif path == "/aaaa":  # a body on which ^(a|a)+$ backtracks forever
+            reply(conn, 200, b"a" * 40 + b"!")
         elif path == "/503":
             reply(conn, 503)
         else:

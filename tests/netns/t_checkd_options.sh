@@ -9,6 +9,10 @@
 # - fast_recovery: one run checks every url, so a DOWN check with three urls
 #   is UP on its first passing run (keepalived without fast_recovery needs one
 #   delay_loop per url).
+# - regex (PCRE2): UP while the body matches, DOWN with "http: regex not
+#   matched" when it stops, UP again; regex_no_match; options and offsets; a
+#   pattern that backtracks forever on a hostile body ends at the match limit
+#   while the other checks keep their schedule.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$HK_NETNS_DIR/checkd_lib.sh"
@@ -16,6 +20,7 @@ set -euo pipefail
 hk_bridge_lab a b
 web=$(hk_ip4 b)
 echo 200 >"$HK_TMP/flip"
+echo "<p>Status: READY</p>" >"$HK_TMP/flip.body"
 ck_server b http 8080 "$HK_TMP/flip"
 hk_wait_for "hk_ns_exec a bash -c 'exec 3<>/dev/tcp/$web/8080'" 5 || hk_fail "the HTTP server did not start"
 hk_start_all a "$CK_SOCK" vrrpd
@@ -51,6 +56,26 @@ check three {
     address $web 8080
     delay_loop 0.3
     HTTP_GET { url { path /flip?1 } url { path /flip?2 } url { path /flip?3 } retry 0  fast_recovery }
+}
+check regex {
+    address $web 8080
+    delay_loop 0.2
+    HTTP_GET { url { path /body  regex "status: (ready|ok)"  regex_options caseless } retry 0 }
+}
+check maintenance {
+    address $web 8080
+    delay_loop 0.2
+    HTTP_GET { url { path /body  regex "maintenance"  regex_no_match } retry 0 }
+}
+check offset {
+    address $web 8080
+    delay_loop 0.2
+    HTTP_GET { url { path /body  regex "Status"  regex_min_offset 3  regex_max_offset 3 } retry 0 }
+}
+check backtrack {
+    address $web 8080
+    delay_loop 0.2
+    HTTP_GET { url { path /aaaa  regex "^(a|a)+$" } retry 0 }
 }
 EOF
 ck_start a "$HK_TMP/checkd.conf"
@@ -91,5 +116,23 @@ hk_assert_line 'check quiet: UP -> DOWN \(http: status 503\)' "$log" "checkd's l
 echo 200 >"$HK_TMP/flip"
 ck_wait three 'c["consecutive_failures"]' 0 5 "three after its server recovered"
 hk_assert_eq UP "$(ck_field three 'c["state"]')" "three on its first passing run"
+# ---- regex: UP, DOWN when the body stops matching, UP again.
+ck_wait regex 'c["state"]' UP 3
+ck_wait maintenance 'c["state"]' UP 3
+ck_wait offset 'c["state"]' UP 3 "offset (Status at offset 3)"
+ck_wait backtrack 'c["state"]' DOWN 3
+hk_assert_eq "http: regex match limit" "$(ck_field backtrack 'c["last_reason"]')" "reason of the backtracking regex"
+echo "<p>Status: BUSY, maintenance</p>" >"$HK_TMP/flip.body"
+ck_wait regex 'c["state"]' DOWN 3
+hk_assert_eq "http: regex not matched" "$(ck_field regex 'c["last_reason"]')" "reason of regex"
+ck_wait maintenance 'c["state"]' DOWN 3
+hk_assert_eq "http: regex matched" "$(ck_field maintenance 'c["last_reason"]')" "reason of regex_no_match"
+echo "Status: OK" >"$HK_TMP/flip.body"
+ck_wait regex 'c["state"]' UP 3 "regex after the body matched again"
+ck_wait maintenance 'c["state"]' UP 3
+ck_wait offset 'c["state"]' DOWN 3 "offset (Status now at offset 0)"
+# The backtracking check kept running on its period: its worker never stalled.
+runs=$(ck_field backtrack 'c["runs"]')
+ck_wait backtrack "c[\"runs\"] >= $runs + 5" true 3 "backtrack keeps its schedule"
 hk_assert_running a checkd
-echo "ok: alpha starts DOWN in the snapshot; log_all_failures logs each failure; one run checks every url"
+echo "ok: alpha starts DOWN in the snapshot; log_all_failures logs each failure; one run checks every url; regex"
