@@ -1,6 +1,7 @@
 // The checker blocks of checkd.conf (keepalived's keywords, keepalived's
 // defaults), each read into a proto::CheckerSpec with every default applied.
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include <cctype>
 
@@ -27,7 +28,9 @@ Schema network_schema(std::initializer_list<std::pair<const std::string, Keyword
         {"connect_ip", once_with_value()},
         {"connect_port", once_with_value()},
         {"bindto", once_with_value()},
+        {"bind_if", once_with_value()},
         {"bind_port", once_with_value()},
+        {"fwmark", once_with_value()},
         {"connect_timeout", once_with_value()},
         {"retry", once_with_value()},
         {"nb_get_retry", once_with_value()},
@@ -233,7 +236,24 @@ void read_network_option(const ConfigNode& node, CheckerConfig& checker) {
     if (key == "connect_ip") spec.set_address(read_address(node));
     else if (key == "connect_port") spec.set_port(static_cast<std::uint32_t>(node.int_arg(0, 1, 65535)));
     else if (key == "bindto") spec.set_bind_address(read_address(node));
-    else if (key == "bind_port") spec.set_bind_port(static_cast<std::uint32_t>(node.int_arg(0, 1, 65535)));
+    else if (key == "bind_if") {
+        spec.set_bind_if(node.string_arg(0));
+        const std::string& name = spec.bind_if();
+        const bool valid = !name.empty() && name.size() < IFNAMSIZ && name != "." && name != ".." &&
+                           std::none_of(name.begin(), name.end(), [](unsigned char c) {
+                               return c <= 0x20 || c >= 0x7f || c == '/' || c == ':';
+                           });
+        if (!valid)
+            throw ConfigError(node.arg(0).where, "'bind_if' must be an interface name (1 to 15 characters, "
+                                                 "no blank, '/' or ':')");
+    } else if (key == "fwmark") {
+        // SO_MARK needs CAP_NET_ADMIN (CAP_NET_RAW since Linux 5.17); checkd
+        // holds no capability at all, by design (DESIGN.md §1).
+        throw ConfigError(node.where(),
+                          "'fwmark' is refused: marking a socket (SO_MARK) needs CAP_NET_ADMIN, and checkd runs "
+                          "without any capability; mark checkd's packets with a firewall rule instead, e.g. "
+                          "nft: meta skuid <checkd's account> meta mark set " + node.string_arg(0));
+    } else if (key == "bind_port") spec.set_bind_port(static_cast<std::uint32_t>(node.int_arg(0, 1, 65535)));
     else if (key == "connect_timeout") spec.set_connect_timeout_ms(ms_arg(node, 1, 3600));
     else if (key == "retry" || key == "nb_get_retry")
         spec.set_retry(static_cast<std::uint32_t>(node.int_arg(0, 0, 100)));
@@ -342,6 +362,11 @@ void apply_defaults(CheckerConfig& checker, const CheckConfig& check, const Conf
     if (spec.address().empty()) spec.set_address(check.address);
     if (spec.address().empty())
         throw ConfigError(block.where(), type + " needs a target: 'address' in the check, or 'connect_ip'");
+    in6_addr source{};
+    if (spec.bind_if().empty() && inet_pton(AF_INET6, spec.bind_address().c_str(), &source) == 1 &&
+        IN6_IS_ADDR_LINKLOCAL(&source))
+        throw ConfigError(block.find("bindto")->arg(0).where,
+                          "'bindto' " + spec.bind_address() + " is link-local: name its interface with 'bind_if'");
     if (spec.port() == 0) spec.set_port(static_cast<std::uint32_t>(check.port));
     if (spec.port() == 0) spec.set_port(default_port(type));
     if (spec.port() == 0 && type != "PING_CHECK")

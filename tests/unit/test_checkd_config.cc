@@ -208,6 +208,28 @@ Test(checkd_config, alpha_log_all_failures_fast_recovery) {
                 "/c.conf:3:8: 'alpha' must be on/off, true/false, yes/no or 1/0, got 'maybe'");
 }
 
+Test(checkd_config, bind_if) {
+    const auto config = load(
+        "check a {\n address 2001:db8::1 80\n TCP_CHECK {\n  bind_if eth0\n  bindto fe80::1\n }\n}\n");
+    EXPECT_TEXT(only_spec(config).bind_if(), "eth0");
+    EXPECT_TEXT(only_spec(config).bind_address(), "fe80::1");
+    EXPECT_TEXT(error_of("check a {\n address 2001:db8::1 80\n TCP_CHECK {\n  bindto fe80::1\n }\n}\n"),
+                "/c.conf:4:10: 'bindto' fe80::1 is link-local: name its interface with 'bind_if'");
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n TCP_CHECK {\n  bind_if ../etc\n }\n}\n"),
+                "/c.conf:4:11: 'bind_if' must be an interface name (1 to 15 characters, no blank, '/' or ':')");
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n TCP_CHECK {\n  bind_if abcdefghijklmnop\n }\n}\n"),
+                "/c.conf:4:11: 'bind_if' must be an interface name (1 to 15 characters, no blank, '/' or ':')");
+    EXPECT_TEXT(error_of("check a {\n MISC_CHECK {\n  misc_path /bin/true\n  bind_if eth0\n }\n}\n"),
+                "/c.conf:4:3: unknown keyword 'bind_if' in 'MISC_CHECK'");
+}
+
+Test(checkd_config, fwmark_refused_with_the_reason) {
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n TCP_CHECK {\n  fwmark 7\n }\n}\n"),
+                "/c.conf:4:3: 'fwmark' is refused: marking a socket (SO_MARK) needs CAP_NET_ADMIN, and checkd "
+                "runs without any capability; mark checkd's packets with a firewall rule instead, e.g. nft: "
+                "meta skuid <checkd's account> meta mark set 7");
+}
+
 Test(checkd_config, errors_name_the_place) {
     EXPECT_TEXT(error_of("check t {\n TCP_CHECK { }\n}\n"),
                 "/c.conf:2:2: TCP_CHECK needs a target: 'address' in the check, or 'connect_ip'");
