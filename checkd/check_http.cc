@@ -33,21 +33,36 @@ private:
     }
 
     void on_data(std::string_view bytes) override {
-        if (response_->feed(bytes) != HttpResponseParser::Status::need_more) judge();
+        if (awaiting_close_) return;  // after a complete reply: only its end matters
+        if (response_->feed(bytes) != HttpResponseParser::Status::need_more) judge(false);
     }
 
     void on_closed() override {
+        if (awaiting_close_) return next_url();
         response_->finish();
-        judge();
+        judge(true);
     }
 
-    void judge() {
+    void judge(bool closed) {
         const std::string reason = judge_http_response(*response_, spec_.urls(url_index_));
         if (!reason.empty()) return fail(reason);
+        // tls_compliant: the reply counts once the server has ended the TLS
+        // session properly (close_notify); an end without one fails the read.
+        if (spec_.tls_compliant() && !closed) {
+            awaiting_close_ = true;
+            return;
+        }
+        next_url();
+    }
+
+    void next_url() {
+        awaiting_close_ = false;
+        if (spec_.tls_compliant()) shutdown_stream();
         if (++url_index_ < spec_.urls_size()) return begin_url();
         succeed();
     }
 
+    bool awaiting_close_ = false;
     int url_index_ = 0;
     std::unique_ptr<HttpResponseParser> response_;
 };

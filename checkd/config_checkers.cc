@@ -69,6 +69,7 @@ const Schema& http_schema() {
         {"verify_cert", once_flag()},
         {"ca_file", once_with_value()},
         {"fast_recovery", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"tls_compliant", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
     });
     return schema;
 }
@@ -266,10 +267,13 @@ void read_http_option(const ConfigNode& node, CheckerConfig& checker) {
     const bool tls = checker.type == "SSL_GET";
     if (key == "url") read_url(node, *spec.add_urls());
     else if (key == "http_protocol") spec.set_http_protocol(node.choice_arg(0, {"1.0", "1.0C", "1.1"}));
-    else if ((key == "enable_sni" || key == "sni_name" || key == "verify_cert" || key == "ca_file") && !tls)
+    else if ((key == "enable_sni" || key == "sni_name" || key == "verify_cert" || key == "ca_file" ||
+              key == "tls_compliant") &&
+             !tls)
         throw ConfigError(node.where(), "'" + key + "' is an SSL_GET option");
     else if (key == "sni_name") spec.set_sni_name(node.string_arg(0));
     else if (key == "verify_cert") spec.set_verify_cert(true);
+    else if (key == "tls_compliant") spec.set_tls_compliant(optional_bool(node));
     else if (key == "ca_file") {
         spec.set_ca_file(node.string_arg(0));
         if (spec.ca_file().empty() || spec.ca_file()[0] != '/')

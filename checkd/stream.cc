@@ -99,6 +99,10 @@ public:
         }
         return outcome(rc);
     }
+    void shutdown() override {
+        ERR_clear_error();
+        SSL_shutdown(ssl_.get());
+    }
 
 private:
     Io outcome(int rc) {
@@ -109,6 +113,14 @@ private:
         case SSL_ERROR_SYSCALL:
             if (errno == 0 || errno == EPIPE) return Io::closed;
             error_ = errno == ECONNRESET ? "connection reset" : "tls: I/O error";
+            return Io::failed;
+        case SSL_ERROR_SSL:
+            // Only with tls_compliant: otherwise OpenSSL takes such an end as a close.
+            if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+                error_ = "tls: closed without close_notify";
+                return Io::failed;
+            }
+            error_ = "tls: protocol error";
             return Io::failed;
         default: error_ = "tls: protocol error"; return Io::failed;
         }
@@ -207,6 +219,8 @@ std::unique_ptr<Stream> tls_stream(int fd, const proto::CheckerSpec& spec, std::
         error = "tls: cannot create a session";
         return nullptr;
     }
+    // tls_compliant: an end without close_notify is an error (keepalived's SSL_GET option).
+    if (spec.tls_compliant()) SSL_clear_options(ssl.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
     if (!spec.sni_name().empty()) SSL_set_tlsext_host_name(ssl.get(), spec.sni_name().c_str());
     if (spec.verify_cert()) {
         // The name checked: the SNI name, else the virtualhost, else the address.

@@ -22,6 +22,8 @@ public:
     virtual Io handshake() = 0;
     virtual Io write(std::string_view data, std::size_t& written) = 0;
     virtual Io read(char* buffer, std::size_t size, std::size_t& got) = 0;
+    // Says goodbye (TLS close_notify), once, best effort, without blocking.
+    virtual void shutdown() {}
     // The typed reason after Io::failed: "tls: handshake failed", ...
     const std::string& error() const { return error_; }
 

@@ -133,7 +133,7 @@ def hostile(mode, port):
     serve(listener(port), handle)
 
 
-def tls(port, cert, key, sni_file):
+def tls(port, cert, key, sni_file, shutdown_file=None):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
 
@@ -146,6 +146,14 @@ def tls(port, cert, key, sni_file):
         with context.wrap_socket(conn, server_side=True) as secure:
             read_request(secure)
             reply(secure, 200)
+            # "clean": send close_notify (and wait for the client's) before
+            # closing; otherwise close the TCP connection only, as many servers do.
+            try:
+                clean = open(shutdown_file).read().strip() == "clean" if shutdown_file else False
+            except OSError:
+                clean = False
+            if clean:
+                secure.unwrap()
     serve(listener(port), handle)
 
 
@@ -201,7 +209,7 @@ def main(argv):
     elif mode == "hostile":
         hostile(argv[2], int(argv[3]))
     elif mode == "tls":
-        tls(int(argv[2]), argv[3], argv[4], argv[5])
+        tls(int(argv[2]), argv[3], argv[4], argv[5], argv[6] if len(argv) > 6 else None)
     elif mode == "dns":
         dns(int(argv[2]), argv[3])
     elif mode == "smtp":

@@ -230,6 +230,15 @@ Test(checkd_config, fwmark_refused_with_the_reason) {
                 "meta skuid <checkd's account> meta mark set 7");
 }
 
+Test(checkd_config, tls_compliant_on_ssl_get_only) {
+    const auto config = load("check a {\n address 203.0.113.1\n SSL_GET {\n  url { path / }\n  tls_compliant\n }\n}\n");
+    cr_expect(only_spec(config).tls_compliant());
+    cr_expect_not(only_spec(load("check a {\n address 203.0.113.1\n SSL_GET {\n  url { path / }\n }\n}\n"))
+                      .tls_compliant());
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1\n HTTP_GET {\n  url { path / }\n  tls_compliant\n }\n}\n"),
+                "/c.conf:5:3: 'tls_compliant' is an SSL_GET option");
+}
+
 Test(checkd_config, errors_name_the_place) {
     EXPECT_TEXT(error_of("check t {\n TCP_CHECK { }\n}\n"),
                 "/c.conf:2:2: TCP_CHECK needs a target: 'address' in the check, or 'connect_ip'");
