@@ -9,7 +9,8 @@ Attempt::~Attempt() {
 }
 
 void Attempt::close_fd() {
-    if (watching_) loop_.unwatch(fd_.get());
+    // The descriptor is ours alone and closed right below: no EPOLL_CTL_DEL.
+    if (watching_) loop_.forget_closing(fd_.get());
     watching_ = false;
     fd_.reset();
 }
