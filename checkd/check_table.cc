@@ -42,6 +42,10 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
     std::map<std::pair<std::string, std::size_t>, CheckRecord> previous;
     for (CheckRecord& record : checks_) previous.emplace(std::pair{record.name, record.identity}, std::move(record));
     checks_.clear();
+    // Exactly as many records as checks: a doubled vector would hold
+    // megabytes of unused records for 10,000 checks.
+    checks_.shrink_to_fit();
+    checks_.reserve(checks.size());
     probes_.clear();
     for (const CheckConfig& check : checks) {
         const std::size_t id = identity(check);

@@ -344,6 +344,11 @@ void Checkd::fill_status(proto::StatusReply& reply) const {
     summary["notify_started"] = std::to_string(notify_started_);
     summary["notify_finished"] = std::to_string(notify_finished_);
     summary["notify_lost"] = std::to_string(notify_lost_);
+    // The heap: bytes in use and bytes held from the kernel (the benchmark's
+    // view of the supervisor's memory; the difference is fragmentation).
+    const struct mallinfo2 heap = mallinfo2();
+    summary["heap_in_use_kb"] = std::to_string(heap.uordblks / 1024);
+    summary["heap_held_kb"] = std::to_string((heap.arena + heap.hblkhd) / 1024);
     std::size_t down = 0;
     for (const CheckRecord& record : table_.checks()) down += record.health.state() == Health::down ? 1 : 0;
     summary["checks_down"] = std::to_string(down);

@@ -98,6 +98,7 @@ print("  CPU, all checkd processes: %.2f s, %.1f%% of one core" % (cpu, 100 * cp
 print("  CPU per 10,000 checks:   %.3f s" % (cpu * 10000 / runs if runs else float("nan")))
 PY
 echo "  lateness since start:    p50 $(summary lateness_p50_ms) ms, p99 $(summary lateness_p99_ms) ms"
+echo "  supervisor heap: $(summary heap_in_use_kb) kB in use of $(summary heap_held_kb) kB held"
 echo "  checks DOWN at the end:  $(summary checks_down) of $targets; workers: $(summary workers)"
 echo "  load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "  per process (CPU over the whole run, start-up included; RSS):"
