@@ -74,6 +74,7 @@ struct MatchData {
     MatchData() : data(pcre2_match_data_create(1, nullptr)), context(pcre2_match_context_create(nullptr)) {
         pcre2_set_match_limit(context, regex_match_limit);
         pcre2_set_depth_limit(context, regex_depth_limit);
+        pcre2_set_heap_limit(context, regex_heap_limit_kib);
     }
     ~MatchData() {
         pcre2_match_data_free(data);

@@ -2,7 +2,8 @@
 // first bytes of the body. Compiled without JIT (no executable memory in a
 // sandboxed worker), matched with PCRE2's match and depth limits, so that a
 // hostile body cannot make one match take more than a bounded effort: a
-// match that hits a limit fails the check as "http: regex match limit".
+// match that hits a limit (steps, depth, or heap) fails the check as
+// "http: regex match limit".
 // Pure (no I/O); the only place in checkd that uses PCRE2.
 #pragma once
 
@@ -24,6 +25,7 @@ constexpr std::size_t regex_body_bytes = 1024 * 1024;
 // page needs, far below what makes a worker late.
 constexpr std::uint32_t regex_match_limit = 1000000;
 constexpr std::uint32_t regex_depth_limit = 10000;
+constexpr std::uint32_t regex_heap_limit_kib = 4096;  // PCRE2's backtracking frames
 
 // keepalived's regex_options words -> PCRE2 compile options; nullopt and
 // `unknown` set for a word it does not take.

@@ -4,8 +4,9 @@
 # by one responder, all inside one network namespace, for 60 s. Prints
 # checks per second, CPU seconds per 10,000 checks and CPU as a share of one
 # core (every checkd process: supervisor, launcher, workers), the RSS of
-# every checkd process, and p50/p99 lateness of each check's start against
-# its schedule (checkd's own histogram). Figures, not a pass/fail test.
+# every checkd process, the supervisor's heap (in use, held), and p50/p99
+# lateness of each check's start against its schedule (checkd's own
+# histogram). Figures, not a pass/fail test; README.md has the results.
 #
 #   tests/bench/checkd_tcp.sh [BINDIR]     (as root; BINDIR default build/bin)
 #   BENCH_SECONDS=60 BENCH_ADDRESSES=250 BENCH_PORTS=40 BENCH_WORKERS=0 (one per CPU)
