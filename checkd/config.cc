@@ -56,6 +56,41 @@ const Schema& vrrp_script_schema() {
     return schema;
 }
 
+// keepalived's top-level SSL block: what every SSL_GET presents and trusts.
+const Schema& ssl_schema() {
+    static const Schema schema{{
+        {"password", once_with_value()},
+        {"ca", once_with_value()},
+        {"certificate", once_with_value()},
+        {"key", once_with_value()},
+    }};
+    return schema;
+}
+
+void apply_ssl_block(const ConfigNode& block, std::vector<CheckConfig>& checks) {
+    std::string paths[3];  // ca, certificate, key
+    const char* names[3] = {"ca", "certificate", "key"};
+    for (int i = 0; i < 3; ++i) {
+        const ConfigNode* node = block.find(names[i]);
+        if (!node) continue;
+        paths[i] = node->string_arg(0);
+        if (paths[i].empty() || paths[i][0] != '/')
+            throw ConfigError(node->arg(0).where, std::string("'") + names[i] + "' must be an absolute path");
+    }
+    const ConfigNode* password = block.find("password");
+    if ((!paths[2].empty() || password) && paths[1].empty())
+        throw ConfigError(block.where(), "SSL: 'key' and 'password' need a 'certificate'");
+    for (CheckConfig& check : checks)
+        for (CheckerConfig& checker : check.checkers) {
+            if (checker.type != "SSL_GET") continue;
+            proto::CheckerSpec& spec = checker.spec;
+            if (spec.ca_file().empty()) spec.set_ca_file(paths[0]);
+            spec.set_client_cert(paths[1]);
+            spec.set_client_key(paths[2]);
+            if (password) spec.set_key_password(password->string_arg(0));
+        }
+}
+
 const Schema& checkd_global_defs_schema() {
     static const Schema schema = [] {
         Schema built = global_defs_schema();
@@ -160,6 +195,7 @@ const config::Schema& checkd_schema() {
         {"check", KeywordSpec{1, 1, BlockKind::required, &check_schema()}},
         {"vrrp_script", KeywordSpec{1, 1, BlockKind::required, &vrrp_script_schema()}},
         {"network_workers", once_with_value()},
+        {"SSL", KeywordSpec{0, 0, BlockKind::required, &ssl_schema(), false}},
     }};
     return schema;
 }
@@ -195,6 +231,9 @@ CheckdConfig parse_checkd_config(const config::ParsedConfig& parsed) {
             throw ConfigError(node.arg(0).where, "check '" + check.name + "' defined twice");
         result.checks.push_back(std::move(check));
     }
+    // Wherever it stands in the file, the SSL block applies to every SSL_GET.
+    for (const ConfigNode& node : parsed.statements)
+        if (node.keyword.text == "SSL") apply_ssl_block(node, result.checks);
     return result;
 }
 

@@ -39,6 +39,11 @@ std::unique_ptr<Stream> tls_stream(int fd, const proto::CheckerSpec& spec, std::
 // before the sandbox, for every SSL_GET in `specs`. After seal_tls(), a
 // context that was not prepared is an error, never a file read.
 void prepare_tls(const std::vector<const proto::CheckerSpec*>& specs);
+// What a TLS context of `spec` is made of (verification, CA file, client
+// certificate): equal keys share one context, and a worker that has not
+// loaded a key must start afresh to read its files. Empty for a plain
+// SSL_GET (no verification, no client certificate) and for other checkers.
+std::string tls_setting_key(const proto::CheckerSpec& spec);
 void seal_tls();
 // MD5 (HTTP digests) and the random generator, fetched before the sandbox.
 void prepare_crypto();

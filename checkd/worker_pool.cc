@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "checkd/stream.h"
 #include "common/log.h"
 
 namespace hakeep::checkd {
@@ -17,8 +18,7 @@ constexpr std::size_t assignment_part_bytes = 48 * 1024;  // well under a datagr
 std::set<std::string> tls_settings(const std::vector<const Probe*>& probes) {
     std::set<std::string> settings;
     for (const Probe* probe : probes)
-        if (probe->spec.checker().tls() && probe->spec.checker().verify_cert())
-            settings.insert(probe->spec.checker().ca_file());
+        if (std::string key = tls_setting_key(probe->spec.checker()); !key.empty()) settings.insert(std::move(key));
     return settings;
 }
 

@@ -133,9 +133,12 @@ def hostile(mode, port):
     serve(listener(port), handle)
 
 
-def tls(port, cert, key, sni_file, shutdown_file=None):
+def tls(port, cert, key, sni_file, shutdown_file=None, client_ca=None):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
+    if client_ca:  # a client certificate signed by it is required
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(client_ca)
 
     def record_sni(sock, name, ctx):
         with open(sni_file, "a") as out:
@@ -209,7 +212,8 @@ def main(argv):
     elif mode == "hostile":
         hostile(argv[2], int(argv[3]))
     elif mode == "tls":
-        tls(int(argv[2]), argv[3], argv[4], argv[5], argv[6] if len(argv) > 6 else None)
+        tls(int(argv[2]), argv[3], argv[4], argv[5], argv[6] if len(argv) > 6 and argv[6] != "-" else None,
+            argv[7] if len(argv) > 7 else None)
     elif mode == "dns":
         dns(int(argv[2]), argv[3])
     elif mode == "smtp":

@@ -239,6 +239,23 @@ Test(checkd_config, tls_compliant_on_ssl_get_only) {
                 "/c.conf:5:3: 'tls_compliant' is an SSL_GET option");
 }
 
+Test(checkd_config, ssl_block_applies_to_every_ssl_get) {
+    const auto config = load(
+        "check a {\n address 203.0.113.1\n SSL_GET {\n  url { path / }\n }\n HTTP_GET {\n  url { path / }\n }\n}\n"
+        "check b {\n address 203.0.113.2\n SSL_GET {\n  url { path / }\n  verify_cert\n  ca_file /own.pem\n }\n}\n"
+        "SSL {\n password s3cret\n ca /ca.pem\n certificate /client.pem\n key /client.key\n}\n");
+    const proto::CheckerSpec& a = config.checks[0].checkers[0].spec;
+    EXPECT_TEXT(a.client_cert(), "/client.pem");
+    EXPECT_TEXT(a.client_key(), "/client.key");
+    EXPECT_TEXT(a.key_password(), "s3cret");
+    EXPECT_TEXT(a.ca_file(), "/ca.pem");
+    EXPECT_TEXT(config.checks[0].checkers[1].spec.client_cert(), "");  // HTTP_GET presents nothing
+    EXPECT_TEXT(config.checks[1].checkers[0].spec.ca_file(), "/own.pem");  // its own ca_file wins
+    EXPECT_TEXT(config.checks[1].checkers[0].spec.client_cert(), "/client.pem");
+    EXPECT_TEXT(error_of("SSL {\n key /k.pem\n}\n"), "/c.conf:1:1: SSL: 'key' and 'password' need a 'certificate'");
+    EXPECT_TEXT(error_of("SSL {\n certificate client.pem\n}\n"), "/c.conf:2:14: 'certificate' must be an absolute path");
+}
+
 Test(checkd_config, errors_name_the_place) {
     EXPECT_TEXT(error_of("check t {\n TCP_CHECK { }\n}\n"),
                 "/c.conf:2:2: TCP_CHECK needs a target: 'address' in the check, or 'connect_ip'");
