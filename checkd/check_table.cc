@@ -64,8 +64,13 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
         }
         CheckRecord& record = checks_.back();
         // Not part of the identity: a reload may turn it on or off, state kept.
+        // Left empty (no allocation) when no checker of it logs its failures.
         record.log_all_failures.clear();
-        for (const CheckerConfig& checker : check.checkers) record.log_all_failures.push_back(checker.log_all_failures);
+        if (std::any_of(check.checkers.begin(), check.checkers.end(),
+                        [](const CheckerConfig& checker) { return checker.log_all_failures; }))
+            for (const CheckerConfig& checker : check.checkers)
+                record.log_all_failures.push_back(checker.log_all_failures);
+        record.log_all_failures.shrink_to_fit();
         for (std::size_t index = 0; index < check.checkers.size(); ++index) {
             const CheckerConfig& checker = check.checkers[index];
             proto::ProbeSpec spec;

@@ -34,7 +34,7 @@ struct CheckRecord {
     std::size_t identity = 0;  // hash of what decides the check (reloads keep equal ones)
     CheckHealth health;
     std::vector<std::uint32_t> probes;  // per checker
-    std::vector<bool> log_all_failures;  // per checker
+    std::vector<bool> log_all_failures;  // per checker; empty: none logs
     std::uint64_t seq = 0;
     long long since_unix_ms = 0;        // last change of state
     std::uint64_t runs = 0;
