@@ -20,7 +20,7 @@ MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 
 CXX       ?= g++
 BUILD     ?= build
-PKGS      := protobuf-lite libseccomp libcap libnl-3.0 libnl-genl-3.0 libnl-route-3.0 openssl
+PKGS      := protobuf-lite libseccomp libcap libnl-3.0 libnl-genl-3.0 libnl-route-3.0 openssl libpcre2-8
 
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wformat=2 -Wconversion -Wno-sign-conversion
 HARDENING := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
@@ -68,9 +68,10 @@ $(PROTO_CC) $(PROTO_H): $(PROTO_SRC)
 	@mkdir -p $(BUILD)/gen
 	protoc --cpp_out=$(BUILD)/gen $<
 
-# Everything that includes the generated header waits for it.
+# Everything that includes the generated header waits for it, and is built
+# again when it changes: -MMD leaves it out of the .d files (-isystem).
 $(COMMON_OBJ) $(DAEMON_LIB_OBJ) $(foreach b,$(BINARIES),$(call binary_objs,$(b))) \
-  $(UNIT_SRC:%.cc=$(BUILD)/%.o) $(LAB_TOOLS:%=%.o): | $(PROTO_H)
+  $(UNIT_SRC:%.cc=$(BUILD)/%.o) $(LAB_TOOLS:%=%.o): $(PROTO_H)
 
 # Generated code is not ours to fix; it still gets the hardening flags.
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.cc
@@ -101,7 +102,7 @@ $(LAB_TOOLS): $(BUILD)/%: $(BUILD)/%.o $(DAEMON_LIB_OBJ) $(COMMON_LIB)
 # ---------------------------------------------------------------- deps
 DEB_PACKAGES := g++ make pkg-config protobuf-compiler libprotobuf-dev \
   libseccomp-dev libcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
-  libssl-dev libcriterion-dev iproute2 keepalived ipvsadm user-mode-linux kmod \
+  libssl-dev libpcre2-dev libcriterion-dev iproute2 keepalived ipvsadm user-mode-linux kmod \
   tshark python3 procps iputils-ping busybox mandoc passwd curl \
   python3-jsonschema
 # hactl metrics is checked by promtool (Prometheus text format) and by the

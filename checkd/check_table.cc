@@ -17,7 +17,8 @@ std::size_t identity(const CheckConfig& check) {
     std::string key = check.name + '\0' + std::to_string(check.rise) + '/' + std::to_string(check.fall) +
                       (check.init_fail ? "i" : "") + '\0' + std::to_string(check.delay_loop_ms);
     for (const CheckerConfig& checker : check.checkers)
-        key += '\0' + checker.spec.SerializeAsString() + '\0' + std::to_string(checker.warmup_ms.value_or(-1));
+        key += '\0' + checker.spec.SerializeAsString() + '\0' + std::to_string(checker.warmup_ms.value_or(-1)) +
+               (checker.alpha ? "a" : "");
     return std::hash<std::string>{}(key);
 }
 
@@ -41,6 +42,10 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
     std::map<std::pair<std::string, std::size_t>, CheckRecord> previous;
     for (CheckRecord& record : checks_) previous.emplace(std::pair{record.name, record.identity}, std::move(record));
     checks_.clear();
+    // Exactly as many records as checks: a doubled vector would hold
+    // megabytes of unused records for 10,000 checks.
+    checks_.shrink_to_fit();
+    checks_.reserve(checks.size());
     probes_.clear();
     for (const CheckConfig& check : checks) {
         const std::size_t id = identity(check);
@@ -49,12 +54,23 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
             checks_.push_back(std::move(kept->second));
             checks_.back().probes.clear();
         } else {
+            std::vector<bool> alpha;
+            for (const CheckerConfig& checker : check.checkers) alpha.push_back(checker.alpha);
             checks_.push_back(CheckRecord{check.name, check_type_text(check), check_target_text(check),
                                           check.script_weight, id,
-                                          CheckHealth(check.checkers.size(), check.rise, check.fall, check.init_fail),
-                                          {}, 0, 0, 0, 0, 0});
+                                          CheckHealth(check.checkers.size(), check.rise, check.fall, check.init_fail,
+                                                      alpha),
+                                          {}, {}, 0, 0, 0, 0, 0});
         }
         CheckRecord& record = checks_.back();
+        // Not part of the identity: a reload may turn it on or off, state kept.
+        // Left empty (no allocation) when no checker of it logs its failures.
+        record.log_all_failures.clear();
+        if (std::any_of(check.checkers.begin(), check.checkers.end(),
+                        [](const CheckerConfig& checker) { return checker.log_all_failures; }))
+            for (const CheckerConfig& checker : check.checkers)
+                record.log_all_failures.push_back(checker.log_all_failures);
+        record.log_all_failures.shrink_to_fit();
         for (std::size_t index = 0; index < check.checkers.size(); ++index) {
             const CheckerConfig& checker = check.checkers[index];
             proto::ProbeSpec spec;
@@ -87,7 +103,8 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
         it = probes_.contains(it->second) ? std::next(it) : probe_ids_.erase(it);
 }
 
-std::vector<CheckTable::Change> CheckTable::record(const proto::ProbeResult& result, long long now_unix_ms) {
+std::vector<CheckTable::Change> CheckTable::record(const proto::ProbeResult& result, long long now_unix_ms,
+                                                   std::vector<Failure>* failures) {
     std::vector<Change> changed;
     auto found = probes_.find(result.id());
     if (found == probes_.end()) return changed;  // a probe of an older configuration
@@ -98,7 +115,13 @@ std::vector<CheckTable::Change> CheckTable::record(const proto::ProbeResult& res
         ++record.runs;
         record.latency_us = result.latency_us();
         const Health before = record.health.state();
-        if (record.health.record(checker, outcome)) {
+        const bool log_failure = failures && !outcome.ok && checker < record.log_all_failures.size() &&
+                                 record.log_all_failures[checker];
+        const bool changed_now = record.health.record(checker, outcome);
+        // keepalived logs all failures "when checker up": those that have
+        // not (yet) taken the check DOWN.
+        if (log_failure && record.health.state() != Health::down) failures->push_back(Failure{check, checker});
+        if (changed_now) {
             ++record.seq;
             if (record.health.state() != before) {
                 record.since_unix_ms = now_unix_ms;

@@ -20,6 +20,9 @@ struct Probe {
     proto::ProbeSpec spec;
     bool local = false;     // script worker (MISC_CHECK, vrrp_script, FILE_CHECK)
     std::string account;    // local probes: the account the script runs as
+    // Runs at most once (a notify script): a worker that dies before its
+    // result came does not get it again on restart; the pool reports it lost.
+    bool once = false;
     std::vector<std::pair<std::size_t, std::size_t>> feeds;  // (check, checker)
 };
 
@@ -31,6 +34,7 @@ struct CheckRecord {
     std::size_t identity = 0;  // hash of what decides the check (reloads keep equal ones)
     CheckHealth health;
     std::vector<std::uint32_t> probes;  // per checker
+    std::vector<bool> log_all_failures;  // per checker; empty: none logs
     std::uint64_t seq = 0;
     long long since_unix_ms = 0;        // last change of state
     std::uint64_t runs = 0;
@@ -53,9 +57,16 @@ public:
         std::size_t check;
         Health before;
     };
+    struct Failure {
+        std::size_t check;
+        std::size_t checker;
+    };
     // One result of a probe; returns the checks whose published state
     // (UP/DOWN, or weight) changed, each with its seq already advanced.
-    std::vector<Change> record(const proto::ProbeResult& result, long long now_unix_ms);
+    // `failures` receives the failed runs of checkers with log_all_failures
+    // that did not take their check DOWN (the fall to DOWN is logged anyway).
+    std::vector<Change> record(const proto::ProbeResult& result, long long now_unix_ms,
+                               std::vector<Failure>* failures = nullptr);
 
     // Checks still UNKNOWN are left out (DESIGN.md §2).
     proto::CheckSnapshot snapshot(std::uint64_t generation) const;

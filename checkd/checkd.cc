@@ -134,6 +134,7 @@ void Checkd::start(DaemonContext& context) {
             context.loop.stop();
         });
     pool_->set_network_workers(config_workers_);
+    pool_->on_lost([this](std::uint32_t id) { on_notify_lost(id); });
     for (auto& [launcher, network] : launchers_) pool_->add_launcher(std::move(launcher), network);
     launchers_.clear();
     unavailable_ = std::make_unique<ProbeEngine>(
@@ -218,6 +219,7 @@ std::vector<std::uint32_t> Checkd::assign_probes() {
         for (const std::string& word : notify_queue_.front()) checker.add_command(word);
         probe.local = true;
         probe.account = script_account();
+        probe.once = true;
         unplaced = pool_->assign(probes);
     }
     std::erase_if(unplaced, [this](std::uint32_t id) {
@@ -241,11 +243,28 @@ void Checkd::run_next_notify() {
     if (notify_running_ || notify_queue_.empty() || !pool_) return;
     notify_running_ = notify_probe_base + (notify_serial_++ % 0x1000000u);
     HK_LOG_INFO("notify: running %s", notify_queue_.front().at(0).c_str());
+    ++notify_started_;
     assign_probes();
+}
+
+void Checkd::on_notify_lost(std::uint32_t id) {
+    if (!notify_running_ || id != *notify_running_) return;
+    // Handed to the script worker, which died before its result came: the
+    // script may have run, wholly or in part. Run again, it could act twice
+    // on one transition (a second gratuitous step, a page sent twice), so
+    // notify scripts run at most once.
+    ++notify_lost_;
+    HK_LOG_ERROR("notify script %s: the script worker died while it ran; not run again (at most once)",
+                 notify_queue_.front().at(0).c_str());
+    notify_running_.reset();
+    notify_queue_.pop_front();
+    if (notify_queue_.empty()) assign_probes();
+    else run_next_notify();
 }
 
 void Checkd::on_result(const proto::ProbeResult& result) {
     if (notify_running_ && result.id() == *notify_running_) {
+        ++notify_finished_;
         if (!result.ok())
             HK_LOG_ERROR("notify script %s: %s", notify_queue_.front().at(0).c_str(), result.reason().c_str());
         notify_running_.reset();
@@ -260,7 +279,15 @@ void Checkd::on_result(const proto::ProbeResult& result) {
     }
     ++results_;
     lateness_.add(result.lateness_us());
-    for (const CheckTable::Change& change : table_.record(result, unix_time_ms())) {
+    std::vector<CheckTable::Failure> failures;
+    const std::vector<CheckTable::Change> changes = table_.record(result, unix_time_ms(), &failures);
+    for (const CheckTable::Failure& failure : failures) {
+        const CheckRecord& record = table_.checks()[failure.check];
+        HK_LOG_NOTICE("check %s: checker %zu failed (%s), %u consecutive failure(s), still %s", record.name.c_str(),
+                      failure.checker + 1, result.reason().c_str(), record.health.consecutive_failures(),
+                      health_name(record.health.state()));
+    }
+    for (const CheckTable::Change& change : changes) {
         const CheckRecord& record = table_.checks()[change.check];
         const Health now = record.health.state();
         if (now != change.before)
@@ -312,6 +339,16 @@ void Checkd::fill_status(proto::StatusReply& reply) const {
     std::snprintf(text, sizeof text, "%.3f", static_cast<double>(lateness_.quantile_us(0.99)) / 1000.0);
     summary["lateness_p99_ms"] = text;
     summary["checks_known"] = std::to_string(table_.known());
+    // Notify scripts handed to the script worker, their results, and those
+    // lost to a worker's death (not run again).
+    summary["notify_started"] = std::to_string(notify_started_);
+    summary["notify_finished"] = std::to_string(notify_finished_);
+    summary["notify_lost"] = std::to_string(notify_lost_);
+    // The heap: bytes in use and bytes held from the kernel (the benchmark's
+    // view of the supervisor's memory; the difference is fragmentation).
+    const struct mallinfo2 heap = mallinfo2();
+    summary["heap_in_use_kb"] = std::to_string(heap.uordblks / 1024);
+    summary["heap_held_kb"] = std::to_string((heap.arena + heap.hblkhd) / 1024);
     std::size_t down = 0;
     for (const CheckRecord& record : table_.checks()) down += record.health.state() == Health::down ? 1 : 0;
     summary["checks_down"] = std::to_string(down);

@@ -44,6 +44,7 @@ private:
     // Shares out the checks' probes plus the notify script running, if any.
     std::vector<std::uint32_t> assign_probes();
     void run_next_notify();
+    void on_notify_lost(std::uint32_t id);
     void on_result(const proto::ProbeResult& result);
     void broadcast(const proto::Envelope& envelope);
     void schedule_snapshot();
@@ -57,6 +58,7 @@ private:
     std::deque<Command> notify_queue_;
     std::optional<std::uint32_t> notify_running_;  // probe id of the script running
     std::uint32_t notify_serial_ = 0;
+    std::uint64_t notify_started_ = 0, notify_finished_ = 0, notify_lost_ = 0;
     CheckTable table_;
     std::size_t check_count_ = 0;
     std::size_t script_count_ = 0;

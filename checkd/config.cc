@@ -32,6 +32,8 @@ const Schema& check_schema() {
             {"delay_loop", once_with_value()},
             {"rise", once_with_value()},
             {"fall", once_with_value()},
+            {"alpha", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+            {"log_all_failures", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
         }};
         for (const std::string& type : checker_types())
             built.keywords[type] = KeywordSpec{0, 0, BlockKind::required, &checker_schema(type)};
@@ -54,6 +56,41 @@ const Schema& vrrp_script_schema() {
     return schema;
 }
 
+// keepalived's top-level SSL block: what every SSL_GET presents and trusts.
+const Schema& ssl_schema() {
+    static const Schema schema{{
+        {"password", once_with_value()},
+        {"ca", once_with_value()},
+        {"certificate", once_with_value()},
+        {"key", once_with_value()},
+    }};
+    return schema;
+}
+
+void apply_ssl_block(const ConfigNode& block, std::vector<CheckConfig>& checks) {
+    std::string paths[3];  // ca, certificate, key
+    const char* names[3] = {"ca", "certificate", "key"};
+    for (int i = 0; i < 3; ++i) {
+        const ConfigNode* node = block.find(names[i]);
+        if (!node) continue;
+        paths[i] = node->string_arg(0);
+        if (paths[i].empty() || paths[i][0] != '/')
+            throw ConfigError(node->arg(0).where, std::string("'") + names[i] + "' must be an absolute path");
+    }
+    const ConfigNode* password = block.find("password");
+    if ((!paths[2].empty() || password) && paths[1].empty())
+        throw ConfigError(block.where(), "SSL: 'key' and 'password' need a 'certificate'");
+    for (CheckConfig& check : checks)
+        for (CheckerConfig& checker : check.checkers) {
+            if (checker.type != "SSL_GET") continue;
+            proto::CheckerSpec& spec = checker.spec;
+            if (spec.ca_file().empty()) spec.set_ca_file(paths[0]);
+            spec.set_client_cert(paths[1]);
+            spec.set_client_key(paths[2]);
+            if (password) spec.set_key_password(password->string_arg(0));
+        }
+}
+
 const Schema& checkd_global_defs_schema() {
     static const Schema schema = [] {
         Schema built = global_defs_schema();
@@ -61,6 +98,7 @@ const Schema& checkd_global_defs_schema() {
         // keepalived's switch; checkd always checks scripts this way (checkd.conf(5)).
         built.keywords["enable_script_security"] = KeywordSpec{0, 0};
         built.keywords["vrrpd_config"] = KeywordSpec{1, 1, BlockKind::none, nullptr, false};
+        built.keywords["checker_log_all_failures"] = KeywordSpec{0, 1, BlockKind::none, nullptr, false};
         return built;
     }();
     return schema;
@@ -71,8 +109,9 @@ int seconds_to_ms(const ConfigNode& node, std::int64_t min_ms, std::int64_t max_
 }
 
 
-CheckConfig read_check(const ConfigNode& block) {
+CheckConfig read_check(const ConfigNode& block, bool log_all_failures) {
     CheckConfig check;
+    check.log_all_failures = log_all_failures;
     check.name = block.string_arg(0);
     check.where = block.where();
     // Check-wide settings first: a checker's defaults depend on them, wherever they stand.
@@ -84,6 +123,8 @@ CheckConfig read_check(const ConfigNode& block) {
         } else if (key == "delay_loop") check.delay_loop_ms = seconds_to_ms(node, 10, 86400);
         else if (key == "rise") check.rise = static_cast<int>(node.int_arg(0, 1, 1000));
         else if (key == "fall") check.fall = static_cast<int>(node.int_arg(0, 1, 1000));
+        else if (key == "alpha") check.alpha = optional_bool(node);
+        else if (key == "log_all_failures") check.log_all_failures = optional_bool(node);
     }
     for (const ConfigNode& node : block.children)
         if (node.has_block) check.checkers.push_back(read_checker(node, check));
@@ -138,6 +179,8 @@ CheckConfig read_vrrp_script(const ConfigNode& block) {
 
 }  // namespace
 
+bool optional_bool(const ConfigNode& node) { return node.args.empty() || node.bool_arg(0); }
+
 std::string read_address(const ConfigNode& node) {
     const std::string text = node.string_arg(0);
     unsigned char buffer[16];
@@ -152,6 +195,7 @@ const config::Schema& checkd_schema() {
         {"check", KeywordSpec{1, 1, BlockKind::required, &check_schema()}},
         {"vrrp_script", KeywordSpec{1, 1, BlockKind::required, &vrrp_script_schema()}},
         {"network_workers", once_with_value()},
+        {"SSL", KeywordSpec{0, 0, BlockKind::required, &ssl_schema(), false}},
     }};
     return schema;
 }
@@ -172,6 +216,8 @@ CheckdConfig parse_checkd_config(const config::ParsedConfig& parsed) {
                 if (result.vrrpd_config.empty() || result.vrrpd_config[0] != '/')
                     throw ConfigError(vrrpd->arg(0).where, "'vrrpd_config' must be an absolute path");
             }
+            if (const ConfigNode* log = node.find("checker_log_all_failures"))
+                result.log_all_failures = optional_bool(*log);
             continue;
         }
         if (key == "network_workers") {
@@ -179,12 +225,15 @@ CheckdConfig parse_checkd_config(const config::ParsedConfig& parsed) {
             continue;
         }
         if (key != "check" && key != "vrrp_script") continue;
-        CheckConfig check = key == "check" ? read_check(node) : read_vrrp_script(node);
+        CheckConfig check = key == "check" ? read_check(node, result.log_all_failures) : read_vrrp_script(node);
         // One namespace: vrrpd's track_script and ipvsd's track_check name any of them.
         if (!names.insert(check.name).second)
             throw ConfigError(node.arg(0).where, "check '" + check.name + "' defined twice");
         result.checks.push_back(std::move(check));
     }
+    // Wherever it stands in the file, the SSL block applies to every SSL_GET.
+    for (const ConfigNode& node : parsed.statements)
+        if (node.keyword.text == "SSL") apply_ssl_block(node, result.checks);
     return result;
 }
 

@@ -19,6 +19,9 @@ struct CheckerConfig {
     config::SourceLocation where;
     proto::CheckerSpec spec;
     std::optional<int> warmup_ms;  // unset: first run spread over delay_loop
+    bool alpha = false;             // starts DOWN (keepalived's alpha), else UNKNOWN
+    bool log_all_failures = false;  // every failed run logged, not only the fall to DOWN
+    bool fast_recovery = false;     // HTTP_GET/SSL_GET: accepted; every run checks all urls
 };
 
 struct CheckConfig {
@@ -33,6 +36,8 @@ struct CheckConfig {
     std::string script;    // vrrp_script
     int script_weight = 0; // vrrp_script weight (reverse: negated), for vrrpd's information
     bool init_fail = false;  // vrrp_script: DOWN until it has passed `rise` times
+    bool alpha = false;      // check-wide alpha: its checkers' default
+    bool log_all_failures = false;  // check-wide log_all_failures: its checkers' default
     config::SourceLocation where;
 };
 
@@ -43,6 +48,7 @@ struct CheckdConfig {
     int network_workers = 0;   // 0: one per CPU
     // global_defs vrrpd_config: where checkd reads the notify scripts (checkd/notify.h).
     std::string vrrpd_config = "/etc/hakeep/vrrpd.conf";
+    bool log_all_failures = false;  // global_defs checker_log_all_failures: every check's default
     std::vector<CheckConfig> checks;
 };
 
@@ -54,6 +60,8 @@ CheckdConfig load_checkd_config(const std::string& path, config::FileSource& fil
 const config::Schema& checker_schema(const std::string& type);  // nullptr-safe: throws if unknown
 const std::vector<std::string>& checker_types();
 CheckerConfig read_checker(const config::ConfigNode& block, const CheckConfig& check);
+// keepalived's <BOOL> of alpha, log_all_failures, fast_recovery: no word is true.
+bool optional_bool(const config::ConfigNode& node);
 
 // An IPv4 or IPv6 address word, checked.
 std::string read_address(const config::ConfigNode& node);

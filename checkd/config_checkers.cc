@@ -1,11 +1,13 @@
 // The checker blocks of checkd.conf (keepalived's keywords, keepalived's
 // defaults), each read into a proto::CheckerSpec with every default applied.
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include <cctype>
 
 #include "checkd/config.h"
 #include "checkd/dns_message.h"
+#include "checkd/http_regex.h"
 
 namespace hakeep::checkd {
 namespace {
@@ -26,12 +28,16 @@ Schema network_schema(std::initializer_list<std::pair<const std::string, Keyword
         {"connect_ip", once_with_value()},
         {"connect_port", once_with_value()},
         {"bindto", once_with_value()},
+        {"bind_if", once_with_value()},
         {"bind_port", once_with_value()},
+        {"fwmark", once_with_value()},
         {"connect_timeout", once_with_value()},
         {"retry", once_with_value()},
         {"nb_get_retry", once_with_value()},
         {"delay_before_retry", once_with_value()},
         {"warmup", once_with_value()},
+        {"alpha", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"log_all_failures", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
     }};
     schema.keywords.insert(extra);
     return schema;
@@ -43,6 +49,12 @@ const Schema& url_schema() {
         {"status_code", KeywordSpec{1, unbounded}},
         {"digest", once_with_value()},
         {"virtualhost", once_with_value()},
+        {"regex", once_with_value()},
+        {"regex_no_match", once_flag()},
+        {"regex_options", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
+        {"regex_stack", KeywordSpec{2, 2, BlockKind::none, nullptr, false}},
+        {"regex_min_offset", once_with_value()},
+        {"regex_max_offset", once_with_value()},
     }};
     return schema;
 }
@@ -56,6 +68,8 @@ const Schema& http_schema() {
         {"sni_name", once_with_value()},
         {"verify_cert", once_flag()},
         {"ca_file", once_with_value()},
+        {"fast_recovery", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"tls_compliant", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
     });
     return schema;
 }
@@ -98,6 +112,8 @@ const Schema& misc_schema() {
         {"misc_dynamic", once_flag()},
         {"user", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
         {"warmup", once_with_value()},
+        {"alpha", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"log_all_failures", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
     }};
     return schema;
 }
@@ -166,10 +182,47 @@ void read_url(const ConfigNode& block, proto::HttpUrl& url) {
             url.set_digest(digest);
         } else if (key == "virtualhost") {
             url.set_virtualhost(node.string_arg(0));
+        } else if (key == "regex") {
+            url.set_regex(node.string_arg(0));
+            if (url.regex().empty()) throw ConfigError(node.arg(0).where, "'regex' is empty");
+        } else if (key == "regex_no_match") {
+            url.set_regex_no_match(true);
+        } else if (key == "regex_options") {
+            std::vector<std::string> words;
+            for (const config::Word& word : node.args) words.push_back(word.text);
+            std::string unknown;
+            std::optional<std::uint32_t> options = regex_options_of(words, unknown);
+            if (!options) {
+                std::string names;
+                for (const std::string& name : regex_option_names()) names += (names.empty() ? "" : " ") + name;
+                throw ConfigError(node.where(), "unknown regex option '" + unknown + "' (" + names + ")");
+            }
+            url.set_regex_options(url.regex_options() | *options);
+        } else if (key == "regex_stack") {
+            // keepalived's JIT stack sizes: checkd matches without JIT, under
+            // a match limit, so they are checked and have no further use.
+            node.int_arg(1, node.int_arg(0, 1, 1 << 30), 1 << 30);
+        } else if (key == "regex_min_offset") {
+            url.set_regex_min_offset(static_cast<std::uint32_t>(node.int_arg(0, 0, regex_body_bytes)));
+        } else if (key == "regex_max_offset") {
+            url.set_regex_max_offset(static_cast<std::uint32_t>(node.int_arg(0, 0, regex_body_bytes)));
         }
     }
     if (url.path().empty())
         throw ConfigError(block.where(), "'url' needs a 'path'");
+    const bool regex_words = block.find("regex_no_match") || block.find("regex_options") ||
+                             block.find("regex_stack") || block.find("regex_min_offset") ||
+                             block.find("regex_max_offset");
+    if (url.regex().empty() && regex_words)
+        throw ConfigError(block.where(),
+                          "regex_no_match, regex_options, regex_stack and the regex offsets need a 'regex'");
+    if (!url.regex().empty()) {
+        if (std::string error = regex_compile_error(url.regex(), url.regex_options()); !error.empty())
+            throw ConfigError(block.find("regex")->arg(0).where, "'regex' does not compile: " + error);
+        if (url.has_regex_max_offset() && url.regex_max_offset() < url.regex_min_offset())
+            throw ConfigError(block.find("regex_max_offset")->arg(0).where,
+                              "'regex_max_offset' is below 'regex_min_offset'");
+    }
 }
 
 std::string join_words(const ConfigNode& node) {
@@ -184,7 +237,24 @@ void read_network_option(const ConfigNode& node, CheckerConfig& checker) {
     if (key == "connect_ip") spec.set_address(read_address(node));
     else if (key == "connect_port") spec.set_port(static_cast<std::uint32_t>(node.int_arg(0, 1, 65535)));
     else if (key == "bindto") spec.set_bind_address(read_address(node));
-    else if (key == "bind_port") spec.set_bind_port(static_cast<std::uint32_t>(node.int_arg(0, 1, 65535)));
+    else if (key == "bind_if") {
+        spec.set_bind_if(node.string_arg(0));
+        const std::string& name = spec.bind_if();
+        const bool valid = !name.empty() && name.size() < IFNAMSIZ && name != "." && name != ".." &&
+                           std::none_of(name.begin(), name.end(), [](unsigned char c) {
+                               return c <= 0x20 || c >= 0x7f || c == '/' || c == ':';
+                           });
+        if (!valid)
+            throw ConfigError(node.arg(0).where, "'bind_if' must be an interface name (1 to 15 characters, "
+                                                 "no blank, '/' or ':')");
+    } else if (key == "fwmark") {
+        // SO_MARK needs CAP_NET_ADMIN (CAP_NET_RAW since Linux 5.17); checkd
+        // holds no capability at all, by design (DESIGN.md §1).
+        throw ConfigError(node.where(),
+                          "'fwmark' is refused: marking a socket (SO_MARK) needs CAP_NET_ADMIN, and checkd runs "
+                          "without any capability; mark checkd's packets with a firewall rule instead, e.g. "
+                          "nft: meta skuid <checkd's account> meta mark set " + node.string_arg(0));
+    } else if (key == "bind_port") spec.set_bind_port(static_cast<std::uint32_t>(node.int_arg(0, 1, 65535)));
     else if (key == "connect_timeout") spec.set_connect_timeout_ms(ms_arg(node, 1, 3600));
     else if (key == "retry" || key == "nb_get_retry")
         spec.set_retry(static_cast<std::uint32_t>(node.int_arg(0, 0, 100)));
@@ -197,10 +267,13 @@ void read_http_option(const ConfigNode& node, CheckerConfig& checker) {
     const bool tls = checker.type == "SSL_GET";
     if (key == "url") read_url(node, *spec.add_urls());
     else if (key == "http_protocol") spec.set_http_protocol(node.choice_arg(0, {"1.0", "1.0C", "1.1"}));
-    else if ((key == "enable_sni" || key == "sni_name" || key == "verify_cert" || key == "ca_file") && !tls)
+    else if ((key == "enable_sni" || key == "sni_name" || key == "verify_cert" || key == "ca_file" ||
+              key == "tls_compliant") &&
+             !tls)
         throw ConfigError(node.where(), "'" + key + "' is an SSL_GET option");
     else if (key == "sni_name") spec.set_sni_name(node.string_arg(0));
     else if (key == "verify_cert") spec.set_verify_cert(true);
+    else if (key == "tls_compliant") spec.set_tls_compliant(optional_bool(node));
     else if (key == "ca_file") {
         spec.set_ca_file(node.string_arg(0));
         if (spec.ca_file().empty() || spec.ca_file()[0] != '/')
@@ -293,6 +366,11 @@ void apply_defaults(CheckerConfig& checker, const CheckConfig& check, const Conf
     if (spec.address().empty()) spec.set_address(check.address);
     if (spec.address().empty())
         throw ConfigError(block.where(), type + " needs a target: 'address' in the check, or 'connect_ip'");
+    in6_addr source{};
+    if (spec.bind_if().empty() && inet_pton(AF_INET6, spec.bind_address().c_str(), &source) == 1 &&
+        IN6_IS_ADDR_LINKLOCAL(&source))
+        throw ConfigError(block.find("bindto")->arg(0).where,
+                          "'bindto' " + spec.bind_address() + " is link-local: name its interface with 'bind_if'");
     if (spec.port() == 0) spec.set_port(static_cast<std::uint32_t>(check.port));
     if (spec.port() == 0) spec.set_port(default_port(type));
     if (spec.port() == 0 && type != "PING_CHECK")
@@ -361,9 +439,17 @@ CheckerConfig read_checker(const ConfigNode& block, const CheckConfig& check) {
     checker.type = block.keyword.text;
     checker.where = block.where();
     checker.spec.set_type(checker.type);
+    checker.alpha = check.alpha;
+    checker.log_all_failures = check.log_all_failures;
     for (const ConfigNode& node : block.children) {
-        if (node.keyword.text == "warmup") {
+        const std::string& key = node.keyword.text;
+        if (key == "warmup") {
             checker.warmup_ms = static_cast<int>(ms_arg(node, 0, 86400));
+            continue;
+        }
+        if (key == "alpha" || key == "log_all_failures" || key == "fast_recovery") {
+            (key == "alpha" ? checker.alpha : key == "log_all_failures" ? checker.log_all_failures
+                                                                        : checker.fast_recovery) = optional_bool(node);
             continue;
         }
         if (checker.type == "MISC_CHECK") read_misc_option(node, checker);

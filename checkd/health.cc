@@ -26,10 +26,17 @@ Health Hysteresis::feed(bool ok) {
     return state_;
 }
 
-CheckHealth::CheckHealth(std::size_t checkers, int rise, int fall, bool init_fail) {
-    for (std::size_t i = 0; i < checkers; ++i)
-        checkers_.push_back(Checker{Hysteresis(rise, fall, init_fail ? Health::down : Health::unknown),
-                                    init_fail ? "initial state (init_fail)" : "", std::nullopt});
+CheckHealth::CheckHealth(std::size_t checkers, int rise, int fall, bool init_fail, const std::vector<bool>& alpha) {
+    for (std::size_t i = 0; i < checkers; ++i) {
+        const bool start_down = init_fail || (i < alpha.size() && alpha[i]);
+        checkers_.push_back(Checker{Hysteresis(rise, fall, start_down ? Health::down : Health::unknown),
+                                    init_fail   ? "initial state (init_fail)"
+                                    : start_down ? "initial state (alpha)"
+                                                 : "",
+                                    std::nullopt});
+        // hactl's last reason says why a check that has not run yet is DOWN.
+        if (start_down) last_failure_ = checkers_.back().reason;
+    }
 }
 
 bool CheckHealth::record(std::size_t index, const CheckerOutcome& outcome) {

@@ -39,8 +39,9 @@ struct CheckerOutcome {
 
 class CheckHealth {
 public:
-    // `init_fail` (vrrp_script): start DOWN rather than UNKNOWN.
-    CheckHealth(std::size_t checkers, int rise, int fall, bool init_fail = false);
+    // `init_fail` (vrrp_script): every checker starts DOWN rather than
+    // UNKNOWN; `alpha` (keepalived's alpha): the checkers it marks start DOWN.
+    CheckHealth(std::size_t checkers, int rise, int fall, bool init_fail = false, const std::vector<bool>& alpha = {});
 
     // Records one run of checker `index`; true if what the check publishes
     // (state, or weight while it has one) changed.

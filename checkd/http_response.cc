@@ -1,5 +1,7 @@
 #include "checkd/http_response.h"
 
+#include "checkd/http_regex.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -28,9 +30,9 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
-HttpResponseParser::HttpResponseParser(bool want_body, HttpLimits limits)
-    : want_body_(want_body), limits_(limits), md5_(nullptr, EVP_MD_CTX_free) {
-    if (!want_body_) return;
+HttpResponseParser::HttpResponseParser(BodyUse use, HttpLimits limits)
+    : want_body_(use.digest || use.keep > 0), limits_(limits), md5_(nullptr, EVP_MD_CTX_free), keep_(use.keep) {
+    if (!use.digest) return;
     md5_.reset(EVP_MD_CTX_new());
     if (!md5_ || EVP_DigestInit_ex(md5_.get(), EVP_md5(), nullptr) != 1) {
         md5_.reset();
@@ -207,6 +209,7 @@ HttpResponseParser::Status HttpResponseParser::body(std::string_view bytes) {
     body_bytes_ += bytes.size();
     if (body_bytes_ > limits_.max_body) return fail("http: body too large");
     if (md5_ && !bytes.empty()) EVP_DigestUpdate(md5_.get(), bytes.data(), bytes.size());
+    if (kept_.size() < keep_) kept_.append(bytes.substr(0, keep_ - kept_.size()));
     return status_;
 }
 
@@ -241,7 +244,7 @@ std::string judge_http_response(const HttpResponseParser& response, const proto:
     if (!status_allowed(response.status_code(), url.status()))
         return "http: status " + std::to_string(response.status_code());
     if (!url.digest().empty() && response.body_md5_hex() != url.digest()) return "http: digest mismatch";
-    return "";
+    return judge_http_regex(url, response.kept_body());
 }
 
 std::string build_http_request(const proto::HttpUrl& url, const std::string& protocol,

@@ -27,9 +27,16 @@ class HttpResponseParser {
 public:
     enum class Status { need_more, complete, failed };
 
-    // With `want_body`, the body is read to its end and hashed (MD5);
-    // without, the response is complete after its headers.
-    explicit HttpResponseParser(bool want_body, HttpLimits limits = {});
+    // What the body is read for: its MD5 (a digest), its first `keep` bytes
+    // (a regex). With neither, the response is complete after its headers.
+    struct BodyUse {
+        bool digest = false;
+        std::size_t keep = 0;
+    };
+    // With `want_body`, the body is read to its end and hashed (MD5).
+    explicit HttpResponseParser(bool want_body, HttpLimits limits = {})
+        : HttpResponseParser(BodyUse{want_body, 0}, limits) {}
+    explicit HttpResponseParser(BodyUse use, HttpLimits limits = {});
     ~HttpResponseParser();
     HttpResponseParser(const HttpResponseParser&) = delete;
     HttpResponseParser& operator=(const HttpResponseParser&) = delete;
@@ -45,6 +52,7 @@ public:
     std::size_t header_count() const { return header_count_; }
     std::uint64_t body_bytes() const { return body_bytes_; }
     std::string body_md5_hex() const;  // after complete, with want_body
+    const std::string& kept_body() const { return kept_; }  // the first BodyUse::keep bytes
 
 private:
     enum class Phase { status_line, headers, body_length, body_until_close, chunk_size, chunk_data,
@@ -73,6 +81,8 @@ private:
     std::uint64_t remaining_ = 0;  // of the body or of the current chunk
     std::uint64_t body_bytes_ = 0;
     std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> md5_;
+    std::size_t keep_ = 0;
+    std::string kept_;
 };
 
 // True if `code` lies in one of `ranges` (an empty list means 200-299).

@@ -65,6 +65,14 @@ Connecting open_and_connect(const proto::CheckerSpec& spec, int type, int protoc
         result.error = socket_error_reason(prefix, errno);
         return result;
     }
+    // Without privilege: Linux >= 5.7 lets any process bind a socket that
+    // is bound to no device yet (changing it afterwards needs CAP_NET_RAW).
+    if (!spec.bind_if().empty() &&
+        setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, spec.bind_if().data(),
+                   static_cast<socklen_t>(spec.bind_if().size())) != 0) {
+        result.error = std::string(prefix) + ": bind_if " + spec.bind_if() + ": " + std::strerror(errno);
+        return result;
+    }
     if (!spec.bind_address().empty() || spec.bind_port() != 0) {
         const std::string any = target->family() == AF_INET6 ? "::" : "0.0.0.0";
         const auto local = socket_address(spec.bind_address().empty() ? any : spec.bind_address(),

@@ -31,8 +31,8 @@ struct Connecting {
     std::string error;         // set when fd is empty
 };
 
-// socket(family of the target, type, protocol) non-blocking, bind as the spec
-// says, connect to spec.address():spec.port(). `prefix` names the failure
+// socket(family of the target, type, protocol) non-blocking, bound to
+// bind_if's device and bindto/bind_port as the spec says, connect to spec.address():spec.port(). `prefix` names the failure
 // ("connect", "udp", "ping").
 Connecting open_and_connect(const proto::CheckerSpec& spec, int type, int protocol,
                             const char* prefix);

@@ -99,6 +99,10 @@ public:
         }
         return outcome(rc);
     }
+    void shutdown() override {
+        ERR_clear_error();
+        SSL_shutdown(ssl_.get());
+    }
 
 private:
     Io outcome(int rc) {
@@ -110,6 +114,14 @@ private:
             if (errno == 0 || errno == EPIPE) return Io::closed;
             error_ = errno == ECONNRESET ? "connection reset" : "tls: I/O error";
             return Io::failed;
+        case SSL_ERROR_SSL:
+            // Only with tls_compliant: otherwise OpenSSL takes such an end as a close.
+            if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+                error_ = "tls: closed without close_notify";
+                return Io::failed;
+            }
+            error_ = "tls: protocol error";
+            return Io::failed;
         default: error_ = "tls: protocol error"; return Io::failed;
         }
     }
@@ -117,8 +129,8 @@ private:
 };
 
 struct Contexts {
-    std::map<std::pair<bool, std::string>, SslContext> by_setting;  // (verify, ca_file)
-    std::map<std::pair<bool, std::string>, std::string> failures;
+    std::map<std::string, SslContext> by_setting;  // tls_setting_key() -> context
+    std::map<std::string, std::string> failures;
     bool sealed = false;
 };
 
@@ -127,7 +139,14 @@ Contexts& contexts() {
     return instance;
 }
 
-SslContext make_context(bool verify, const std::string& ca_file, std::string& error) {
+int key_password(char* buffer, int size, int, void* password) {
+    const auto* text = static_cast<const std::string*>(password);
+    if (text->size() >= static_cast<std::size_t>(size)) return -1;
+    std::memcpy(buffer, text->data(), text->size());
+    return static_cast<int>(text->size());
+}
+
+SslContext make_context(const proto::CheckerSpec& spec, std::string& error) {
     SslContext context(SSL_CTX_new(TLS_client_method()));
     if (!context) {
         error = "tls: no context";
@@ -136,12 +155,27 @@ SslContext make_context(bool verify, const std::string& ca_file, std::string& er
     // Servers that close without close_notify end a body, as HTTP/1.0 allows.
     SSL_CTX_set_options(context.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_session_cache_mode(context.get(), SSL_SESS_CACHE_OFF);
-    if (!verify) {
+    if (!spec.client_cert().empty()) {
+        // keepalived's SSL { certificate key password }: read now, before the sandbox.
+        const std::string key = spec.client_key().empty() ? spec.client_cert() : spec.client_key();
+        SSL_CTX_set_default_passwd_cb(context.get(), key_password);
+        SSL_CTX_set_default_passwd_cb_userdata(context.get(), const_cast<std::string*>(&spec.key_password()));
+        const bool loaded = SSL_CTX_use_certificate_chain_file(context.get(), spec.client_cert().c_str()) == 1 &&
+                            SSL_CTX_use_PrivateKey_file(context.get(), key.c_str(), SSL_FILETYPE_PEM) == 1 &&
+                            SSL_CTX_check_private_key(context.get()) == 1;
+        SSL_CTX_set_default_passwd_cb(context.get(), nullptr);
+        SSL_CTX_set_default_passwd_cb_userdata(context.get(), nullptr);
+        if (!loaded) {
+            error = "tls: cannot load client certificate " + spec.client_cert() + " with key " + key;
+            return nullptr;
+        }
+    }
+    if (!spec.verify_cert()) {
         SSL_CTX_set_verify(context.get(), SSL_VERIFY_NONE, nullptr);
         return context;
     }
     // Loaded whole, now: a lookup directory would open files later, in the sandbox.
-    const std::string file = ca_file.empty() ? X509_get_default_cert_file() : ca_file;
+    const std::string file = spec.ca_file().empty() ? X509_get_default_cert_file() : spec.ca_file();
     if (SSL_CTX_load_verify_file(context.get(), file.c_str()) != 1) {
         error = "tls: cannot load CA file " + file;
         return nullptr;
@@ -151,6 +185,12 @@ SslContext make_context(bool verify, const std::string& ca_file, std::string& er
 }
 
 }  // namespace
+
+std::string tls_setting_key(const proto::CheckerSpec& spec) {
+    if (!spec.tls() || (!spec.verify_cert() && spec.client_cert().empty())) return "";
+    return std::string(spec.verify_cert() ? "verify" : "") + '\0' + (spec.verify_cert() ? spec.ca_file() : "") +
+           '\0' + spec.client_cert() + '\0' + spec.client_key() + '\0' + spec.key_password();
+}
 
 std::unique_ptr<Stream> plain_stream(int fd) { return std::make_unique<PlainStream>(fd); }
 
@@ -172,17 +212,20 @@ void prepare_crypto() {
 void prepare_tls(const std::vector<const proto::CheckerSpec*>& specs) {
     prepare_crypto();
     Contexts& all = contexts();
-    std::vector<std::pair<bool, std::string>> wanted = {{false, ""}};
+    proto::CheckerSpec plain;
+    plain.set_tls(true);
+    std::vector<const proto::CheckerSpec*> wanted = {&plain};
     for (const proto::CheckerSpec* spec : specs)
-        if (spec->tls() && spec->verify_cert()) wanted.emplace_back(true, spec->ca_file());
-    for (const auto& key : wanted) {
+        if (spec->tls()) wanted.push_back(spec);
+    for (const proto::CheckerSpec* spec : wanted) {
+        const std::string key = tls_setting_key(*spec);
         if (all.by_setting.contains(key) || all.failures.contains(key)) continue;
         if (all.sealed) {
-            all.failures[key] = "tls: CA file " + key.second + " is read at start only (restart checkd)";
+            all.failures[key] = "tls: CA and certificate files are read at start only (restart checkd)";
             continue;
         }
         std::string error;
-        SslContext context = make_context(key.first, key.second, error);
+        SslContext context = make_context(*spec, error);
         if (context) all.by_setting[key] = std::move(context);
         else {
             HK_LOG_ERROR("%s", error.c_str());
@@ -195,7 +238,7 @@ void seal_tls() { contexts().sealed = true; }
 
 std::unique_ptr<Stream> tls_stream(int fd, const proto::CheckerSpec& spec, std::string& error) {
     Contexts& all = contexts();
-    const std::pair<bool, std::string> key{spec.verify_cert(), spec.verify_cert() ? spec.ca_file() : ""};
+    const std::string key = tls_setting_key(spec);
     auto found = all.by_setting.find(key);
     if (found == all.by_setting.end()) {
         auto failure = all.failures.find(key);
@@ -207,6 +250,8 @@ std::unique_ptr<Stream> tls_stream(int fd, const proto::CheckerSpec& spec, std::
         error = "tls: cannot create a session";
         return nullptr;
     }
+    // tls_compliant: an end without close_notify is an error (keepalived's SSL_GET option).
+    if (spec.tls_compliant()) SSL_clear_options(ssl.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
     if (!spec.sni_name().empty()) SSL_set_tlsext_host_name(ssl.get(), spec.sni_name().c_str());
     if (spec.verify_cert()) {
         // The name checked: the SNI name, else the virtualhost, else the address.

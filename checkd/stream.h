@@ -22,6 +22,8 @@ public:
     virtual Io handshake() = 0;
     virtual Io write(std::string_view data, std::size_t& written) = 0;
     virtual Io read(char* buffer, std::size_t size, std::size_t& got) = 0;
+    // Says goodbye (TLS close_notify), once, best effort, without blocking.
+    virtual void shutdown() {}
     // The typed reason after Io::failed: "tls: handshake failed", ...
     const std::string& error() const { return error_; }
 
@@ -37,6 +39,11 @@ std::unique_ptr<Stream> tls_stream(int fd, const proto::CheckerSpec& spec, std::
 // before the sandbox, for every SSL_GET in `specs`. After seal_tls(), a
 // context that was not prepared is an error, never a file read.
 void prepare_tls(const std::vector<const proto::CheckerSpec*>& specs);
+// What a TLS context of `spec` is made of (verification, CA file, client
+// certificate): equal keys share one context, and a worker that has not
+// loaded a key must start afresh to read its files. Empty for a plain
+// SSL_GET (no verification, no client certificate) and for other checkers.
+std::string tls_setting_key(const proto::CheckerSpec& spec);
 void seal_tls();
 // MD5 (HTTP digests) and the random generator, fetched before the sandbox.
 void prepare_crypto();

@@ -67,7 +67,7 @@ void StreamAttempt::drive() {
     while (!output_.empty()) {
         std::size_t written = 0;
         const Stream::Io io = stream_->write(output_, written);
-        if (io == Stream::Io::failed) return fail(protocol_ + ": " + stream_->error());
+        if (io == Stream::Io::failed) return fail(stream_error());
         if (io == Stream::Io::closed) return fail(protocol_ + ": connection closed");
         if (io != Stream::Io::done) return interest(io);
         output_.erase(0, written);
@@ -84,9 +84,19 @@ void StreamAttempt::drive() {
             continue;
         }
         if (io == Stream::Io::closed) return on_closed();
-        if (io == Stream::Io::failed) return fail(protocol_ + ": " + stream_->error());
+        if (io == Stream::Io::failed) return fail(stream_error());
         return interest(io);
     }
+}
+
+std::string StreamAttempt::stream_error() const {
+    // "tls: ..." reasons say their layer already; others get the protocol's.
+    const std::string& error = stream_->error();
+    return error.starts_with("tls: ") ? error : protocol_ + ": " + error;
+}
+
+void StreamAttempt::shutdown_stream() {
+    if (stream_) stream_->shutdown();
 }
 
 void StreamAttempt::interest(Stream::Io io) {

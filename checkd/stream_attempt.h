@@ -22,6 +22,8 @@ protected:
     // Opens a new connection (a new one for every HTTP url).
     void connect();
     void send(std::string_view bytes) { output_ += bytes; }
+    // TLS: our close_notify, after the peer's.
+    void shutdown_stream();
 
     // The stream is up: queue the first bytes with send().
     virtual void on_connected() = 0;
@@ -38,6 +40,7 @@ private:
     void on_event(std::uint32_t events);
     void drive();
     void interest(Stream::Io io);
+    std::string stream_error() const;
 
     Phase phase_ = Phase::connecting;
     unsigned connection_ = 0;  // counts connect(): a callback may have replaced the connection

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "checkd/stream.h"
 #include "common/log.h"
 
 namespace hakeep::checkd {
@@ -14,10 +15,10 @@ namespace {
 
 constexpr std::size_t assignment_part_bytes = 48 * 1024;  // well under a datagram's 64 KiB
 
-std::set<std::string> tls_settings(const std::vector<proto::ProbeSpec>& probes) {
+std::set<std::string> tls_settings(const std::vector<const Probe*>& probes) {
     std::set<std::string> settings;
-    for (const proto::ProbeSpec& probe : probes)
-        if (probe.checker().tls() && probe.checker().verify_cert()) settings.insert(probe.checker().ca_file());
+    for (const Probe* probe : probes)
+        if (std::string key = tls_setting_key(probe->spec.checker()); !key.empty()) settings.insert(std::move(key));
     return settings;
 }
 
@@ -70,7 +71,7 @@ void WorkerPool::spawn(Worker& worker) {
     }
     worker.started = loop_.now();
     worker.recycling = false;
-    worker.tls_loaded = tls_settings(worker.probes);
+    worker.tls_loaded = worker.tls_needed;
     worker.link = std::make_unique<ipc::Connection>(loop_, std::move(ours), ipc::PeerCredentials{}, 0,
                                                     "worker " + worker.name);
     Worker* self = &worker;
@@ -89,13 +90,16 @@ void WorkerPool::send_assignment(Worker& worker) {
     proto::Envelope envelope;
     proto::WorkerAssign* part = envelope.mutable_worker_assign();
     part->set_first(true);
-    for (const proto::ProbeSpec& probe : worker.probes) {
-        if (part->probes_size() > 0 && part->ByteSizeLong() + probe.ByteSizeLong() > assignment_part_bytes) {
+    std::size_t part_bytes = 0;
+    for (const std::string& probe : worker.probes) {
+        if (part->probes_size() > 0 && part_bytes + probe.size() + 8 > assignment_part_bytes) {
             worker.link->send(envelope);
             envelope.Clear();
             part = envelope.mutable_worker_assign();
+            part_bytes = 0;
         }
-        *part->add_probes() = probe;
+        part->add_probes()->ParseFromString(probe);
+        part_bytes += probe.size() + 8;  // with its tag and length
     }
     part->set_last(true);
     worker.link->send(envelope);
@@ -108,7 +112,7 @@ void WorkerPool::on_message(Worker& worker, const proto::Envelope& envelope) {
         return worker.link->close();
     }
     for (const proto::ProbeResult& result : envelope.probe_results().results()) {
-        if (!worker.ids.contains(result.id())) {
+        if (!std::binary_search(worker.ids.begin(), worker.ids.end(), result.id())) {
             // Possible for a moment after a reassignment; never more than that.
             HK_LOG_DEBUG("worker %s: result of probe %u, not its own: ignored", worker.name.c_str(), result.id());
             continue;
@@ -120,6 +124,7 @@ void WorkerPool::on_message(Worker& worker, const proto::Envelope& envelope) {
 void WorkerPool::on_closed(Worker& worker) {
     if (worker.link) bury(*worker.link);
     if (stopping_) return;
+    drop_one_shots(worker);
     if (worker.recycling) {
         HK_LOG_NOTICE("worker %s starts afresh: its TLS settings changed", worker.name.c_str());
         Worker* self = &worker;
@@ -136,6 +141,22 @@ void WorkerPool::on_closed(Worker& worker) {
     worker.backoff = std::min(worker.backoff * 2, max_backoff);
 }
 
+void WorkerPool::drop_one_shots(Worker& worker) {
+    if (worker.once.empty()) return;
+    std::erase_if(worker.probes, [&](const std::string& bytes) {
+        proto::ProbeSpec spec;
+        return spec.ParseFromString(bytes) && worker.once.contains(spec.id());
+    });
+    std::vector<std::uint32_t> lost(worker.once.begin(), worker.once.end());
+    std::erase_if(worker.ids, [&](std::uint32_t id) { return worker.once.contains(id); });
+    worker.once.clear();
+    // Not from inside the connection's close(): the handler may assign again.
+    loop_.schedule(Duration::zero(), [this, lost] {
+        if (stopping_ || !on_lost_) return;
+        for (std::uint32_t id : lost) on_lost_(id);
+    });
+}
+
 void WorkerPool::bury(ipc::Connection&) {
     // Called from inside the connection's own close(): it is freed later.
     for (auto& worker : workers_)
@@ -150,7 +171,7 @@ std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Prob
         if (probe.local) local[probe.account].push_back(&probe);
         else network.push_back(&probe);
     }
-    std::map<Worker*, std::vector<proto::ProbeSpec>> shares;
+    std::map<Worker*, std::vector<const Probe*>> shares;
     for (auto& existing : workers_) shares[existing.get()];  // idle ones get an empty share
     if (!network.empty() && network_launcher_) {
         // Grow (never shrink) to the cap or one per probe, whichever is less.
@@ -161,7 +182,7 @@ std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Prob
         for (auto& existing : workers_)
             if (existing->kind == WorkerKind::network && existing->index >= wanted) pool.push_back(existing.get());
         std::sort(pool.begin(), pool.end(), [](Worker* a, Worker* b) { return a->index < b->index; });
-        for (const Probe* probe : network) shares[pool[probe->spec.id() % pool.size()]].push_back(probe->spec);
+        for (const Probe* probe : network) shares[pool[probe->spec.id() % pool.size()]].push_back(probe);
     }
     for (const auto& [account, list] : local) {
         auto found = std::find_if(launchers_.begin(), launchers_.end(),
@@ -171,18 +192,25 @@ std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Prob
             continue;
         }
         Worker& script = worker(WorkerKind::script, 0, found->get());
-        for (const Probe* probe : list) shares[&script].push_back(probe->spec);
+        for (const Probe* probe : list) shares[&script].push_back(probe);
     }
-    for (auto& [target, specs] : shares) {
-        std::set<std::uint32_t> ids;
-        for (const proto::ProbeSpec& spec : specs) ids.insert(spec.id());
-        bool same = ids == target->ids && specs.size() == target->probes.size();
-        for (std::size_t i = 0; same && i < specs.size(); ++i)
-            same = specs[i].SerializeAsString() == target->probes[i].SerializeAsString();
-        target->probes = std::move(specs);
+    for (auto& [target, share] : shares) {
+        std::vector<std::uint32_t> ids;
+        std::vector<std::string> serialized;
+        ids.reserve(share.size());
+        serialized.reserve(share.size());
+        target->once.clear();
+        for (const Probe* probe : share) {
+            ids.push_back(probe->spec.id());  // in id order: the map's
+            serialized.push_back(probe->spec.SerializeAsString());
+            if (probe->once) target->once.insert(probe->spec.id());
+        }
+        const bool same = serialized == target->probes;
+        target->probes = std::move(serialized);
         target->ids = std::move(ids);
         const bool started = target->link || target->restart_timer;
-        const std::set<std::string> needed = tls_settings(target->probes);
+        const std::set<std::string> needed = tls_settings(share);
+        target->tls_needed = needed;
         if (!started) {
             spawn(*target);  // its first assignment goes with it
         } else if (target->link && target->link->open() &&

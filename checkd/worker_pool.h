@@ -3,7 +3,9 @@
 // workers, local probes to the script worker of their account. A worker that
 // dies is started again with backoff (100 ms doubling to 5 s, back to 100 ms
 // after 10 s of good health) and given its probes again; the checks keep
-// their state in the supervisor meanwhile, so nothing flaps.
+// their state in the supervisor meanwhile, so nothing flaps. A one-shot probe
+// (Probe::once, a notify script) is not given again: the dead worker may have
+// started it, so it is reported lost instead (at most once).
 #pragma once
 
 #include <functional>
@@ -22,6 +24,7 @@ namespace hakeep::checkd {
 class WorkerPool {
 public:
     using ResultHandler = std::function<void(const proto::ProbeResult&)>;
+    using LostHandler = std::function<void(std::uint32_t id)>;
     static constexpr Duration first_backoff = std::chrono::milliseconds(100);
     static constexpr Duration max_backoff = std::chrono::seconds(5);
     static constexpr Duration healthy_after = std::chrono::seconds(10);
@@ -34,6 +37,8 @@ public:
     // The launcher whose account is the daemon's own runs the network workers.
     void add_launcher(std::unique_ptr<Launcher> launcher, bool network);
     void set_network_workers(int count) { network_cap_ = count > 0 ? count : 1; }
+    // Called, on a later turn, for each one-shot probe a dead worker held.
+    void on_lost(LostHandler handler) { on_lost_ = std::move(handler); }
 
     // Shares out `probes`; returns the ids of local probes whose account has
     // no launcher (unknown at start, or named first by a reload).
@@ -50,8 +55,12 @@ private:
         Launcher* launcher;
         std::string name;
         std::unique_ptr<ipc::Connection> link;
-        std::vector<proto::ProbeSpec> probes;
-        std::set<std::uint32_t> ids;
+        // Its share, each ProbeSpec serialized (a third of the object's
+        // size: 10,000 checks cost the supervisor megabytes less), in id order.
+        std::vector<std::string> probes;
+        std::set<std::string> tls_needed;  // TLS settings its SSL_GET probes use
+        std::vector<std::uint32_t> ids;  // sorted: 4 bytes an id, not a tree node
+        std::set<std::uint32_t> once;  // one-shot probes among ids
         TimePoint started{};
         Duration backoff = first_backoff;
         std::optional<EventLoop::TimerId> restart_timer;
@@ -68,10 +77,12 @@ private:
     void on_message(Worker& worker, const proto::Envelope& envelope);
     void on_closed(Worker& worker);
     void bury(ipc::Connection& link);
+    void drop_one_shots(Worker& worker);
 
     EventLoop& loop_;
     ResultHandler on_result_;
     std::function<void()> on_launcher_lost_;
+    LostHandler on_lost_;
     std::vector<std::unique_ptr<Launcher>> launchers_;
     Launcher* network_launcher_ = nullptr;
     std::vector<std::unique_ptr<Worker>> workers_;

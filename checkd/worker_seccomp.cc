@@ -34,7 +34,7 @@ const sandbox::AllowList& network_worker_syscalls() {
          {{arg_equals(0, AF_INET)}, {arg_equals(0, AF_INET6)}}},
         {"connect", "connect to a target"},
         {"bind", "bindto, bind_port"},
-        {"setsockopt", "SO_LINGER, IP_RECVERR, SO_REUSEADDR"},
+        {"setsockopt", "SO_LINGER, IP_RECVERR, SO_REUSEADDR, SO_BINDTODEVICE (bind_if)"},
         {"getsockopt", "SO_ERROR after a non-blocking connect"},
         {"getsockname", "OpenSSL: local address of a TLS socket"},
         {"sendto", "requests; link to the supervisor"},

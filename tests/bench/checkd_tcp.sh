@@ -4,8 +4,9 @@
 # by one responder, all inside one network namespace, for 60 s. Prints
 # checks per second, CPU seconds per 10,000 checks and CPU as a share of one
 # core (every checkd process: supervisor, launcher, workers), the RSS of
-# every checkd process, and p50/p99 lateness of each check's start against
-# its schedule (checkd's own histogram). Figures, not a pass/fail test.
+# every checkd process, the supervisor's heap (in use, held), and p50/p99
+# lateness of each check's start against its schedule (checkd's own
+# histogram). Figures, not a pass/fail test; README.md has the results.
 #
 #   tests/bench/checkd_tcp.sh [BINDIR]     (as root; BINDIR default build/bin)
 #   BENCH_SECONDS=60 BENCH_ADDRESSES=250 BENCH_PORTS=40 BENCH_WORKERS=0 (one per CPU)
@@ -98,6 +99,7 @@ print("  CPU, all checkd processes: %.2f s, %.1f%% of one core" % (cpu, 100 * cp
 print("  CPU per 10,000 checks:   %.3f s" % (cpu * 10000 / runs if runs else float("nan")))
 PY
 echo "  lateness since start:    p50 $(summary lateness_p50_ms) ms, p99 $(summary lateness_p99_ms) ms"
+echo "  supervisor heap: $(summary heap_in_use_kb) kB in use of $(summary heap_held_kb) kB held"
 echo "  checks DOWN at the end:  $(summary checks_down) of $targets; workers: $(summary workers)"
 echo "  load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "  per process (CPU over the whole run, start-up included; RSS):"

@@ -37,3 +37,45 @@ ck_wait() { # NAME EXPR VALUE SECS [WHAT]
   hk_wait_for "ck_is '$1' '$2' '$3'" "$4" ||
     hk_fail "${5:-check $1}: $2 did not become '$3' within $4 s (now '$(ck_field "$1" "$2")'; $(ck_field "$1" 'c["state"] + " " + c["last_reason"]'))"
 }
+
+# Notify-script labs (t_checkd_notify*.sh), after hk_bridge_lab a:
+#   ck_notify_dirs             $bin (the scripts), $out (world-writable), $log
+#   ck_script NAME BODY        a /bin/sh script $bin/NAME
+#   ck_notify_start LINES...   vrrpd VI_1 (MASTER alone) with those notify lines,
+#                              checkd reading them (CK_SOCK=$HK_TMP/sock-a)
+ck_notify_dirs() {
+  bin=$HK_TMP/bin out=$HK_TMP/out
+  mkdir -p "$bin" "$out"
+  chmod 755 "$bin"
+  chmod 1777 "$out"   # the scripts run as nobody
+  log=$out/notify.log
+}
+
+ck_script() { # NAME BODY
+  printf '#!/bin/sh\n%s\n' "$2" >"$bin/$1"
+  chmod 755 "$bin/$1"
+}
+
+ck_notify_start() { # LINES...
+  vr_conf a <<EOF2
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    version 3
+    priority 100
+    advert_int 0.1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+$(printf '    %s\n' "$@")
+}
+EOF2
+  hk_write_config "$HK_TMP/checkd.conf" <<EOF2
+global_defs {
+    vrrpd_config $HK_TMP/a.conf
+}
+EOF2
+  CK_SOCK=$HK_TMP/sock-a
+  ck_start a "$HK_TMP/checkd.conf"
+  vr_start a
+}

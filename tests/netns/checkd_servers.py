@@ -80,12 +80,20 @@ def http(port, statefile):
                 served["alternate"] += 1
                 odd = served["alternate"] % 2 == 1
             reply(conn, 503 if odd else 200)
-        elif path == "/flip":
+        elif path.split("?")[0] == "/flip":  # /flip?anything: one state, several urls
             try:
                 code = int(open(statefile).read().strip() or "200")
             except (OSError, ValueError):
                 code = 200
             reply(conn, code)
+        elif path == "/body":  # the text of STATEFILE.body, for regex checks
+            try:
+                body = open(statefile + ".body", "rb").read()
+            except OSError:
+                body = b""
+            reply(conn, 200, body)
+        elif path == "/aaaa":  # a body on which ^(a|a)+$ backtracks forever
+            reply(conn, 200, b"a" * 40 + b"!")
         elif path == "/503":
             reply(conn, 503)
         else:
@@ -125,9 +133,12 @@ def hostile(mode, port):
     serve(listener(port), handle)
 
 
-def tls(port, cert, key, sni_file):
+def tls(port, cert, key, sni_file, shutdown_file=None, client_ca=None):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
+    if client_ca:  # a client certificate signed by it is required
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(client_ca)
 
     def record_sni(sock, name, ctx):
         with open(sni_file, "a") as out:
@@ -138,6 +149,14 @@ def tls(port, cert, key, sni_file):
         with context.wrap_socket(conn, server_side=True) as secure:
             read_request(secure)
             reply(secure, 200)
+            # "clean": send close_notify (and wait for the client's) before
+            # closing; otherwise close the TCP connection only, as many servers do.
+            try:
+                clean = open(shutdown_file).read().strip() == "clean" if shutdown_file else False
+            except OSError:
+                clean = False
+            if clean:
+                secure.unwrap()
     serve(listener(port), handle)
 
 
@@ -193,7 +212,8 @@ def main(argv):
     elif mode == "hostile":
         hostile(argv[2], int(argv[3]))
     elif mode == "tls":
-        tls(int(argv[2]), argv[3], argv[4], argv[5])
+        tls(int(argv[2]), argv[3], argv[4], argv[5], argv[6] if len(argv) > 6 and argv[6] != "-" else None,
+            argv[7] if len(argv) > 7 else None)
     elif mode == "dns":
         dns(int(argv[2]), argv[3])
     elif mode == "smtp":

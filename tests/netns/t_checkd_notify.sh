@@ -10,44 +10,13 @@ set -euo pipefail
 . "$HK_NETNS_DIR/checkd_lib.sh"
 
 hk_bridge_lab a
-bin=$HK_TMP/bin out=$HK_TMP/out
-mkdir -p "$bin" "$out"
-chmod 755 "$bin"
-chmod 1777 "$out"   # the scripts run as nobody
-log=$out/notify.log
-script() { # NAME BODY
-  printf '#!/bin/sh\n%s\n' "$2" >"$bin/$1"
-  chmod 755 "$bin/$1"
-}
-script master "echo master \"\$@\" >>$log"
-script backup "echo backup \"\$@\" >>$log"
-script stop "echo stop \"\$@\" >>$log"
-script notify "echo notify \"\$@\" >>$log"
+ck_notify_dirs
+ck_script master "echo master \"\$@\" >>$log"
+ck_script backup "echo backup \"\$@\" >>$log"
+ck_script stop "echo stop \"\$@\" >>$log"
+ck_script notify "echo notify \"\$@\" >>$log"
 
-vr_conf a <<EOF2
-vrrp_instance VI_1 {
-    interface eth0
-    virtual_router_id 51
-    version 3
-    priority 100
-    advert_int 0.1
-    virtual_ipaddress {
-        192.0.2.100/24
-    }
-    notify_master $bin/master
-    notify_backup $bin/backup
-    notify_stop $bin/stop
-    notify $bin/notify
-}
-EOF2
-hk_write_config "$HK_TMP/checkd.conf" <<EOF2
-global_defs {
-    vrrpd_config $HK_TMP/a.conf
-}
-EOF2
-CK_SOCK=$HK_TMP/sock-a
-ck_start a "$HK_TMP/checkd.conf"
-vr_start a
+ck_notify_start "notify_master $bin/master" "notify_backup $bin/backup" "notify_stop $bin/stop" "notify $bin/notify"
 hk_wait_for 'vr_is a VI_1 MASTER' 5 || hk_fail "VI_1 did not become MASTER"
 expected='backup
 notify INSTANCE VI_1 BACKUP 100

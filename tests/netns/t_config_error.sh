@@ -75,6 +75,11 @@ f=$HK_TMP/checkd-bad.conf
 printf 'check web1 {\n    address 203.0.113.11 8080\n    delay_loop 2\n    TCP_CHECK {\n        connect_timeout 1\n        wobble 2\n    }\n}\n' |
   hk_write_config "$f"
 check_error checkd "$f" "$(hk_pos "$f" wobble)" "unknown keyword 'wobble'.*"
+# fwmark needs CAP_NET_ADMIN, which checkd never holds: refused, saying why.
+f=$HK_TMP/checkd-fwmark.conf
+printf 'check web1 {\n    address 203.0.113.11 8080\n    TCP_CHECK {\n        fwmark 7\n    }\n}\n' |
+  hk_write_config "$f"
+check_error checkd "$f" "$(hk_pos "$f" fwmark)" "'fwmark' is refused: marking a socket \\(SO_MARK\\) needs CAP_NET_ADMIN, .*meta mark set 7"
 
 # ---- -t on the good example configurations: 0, and nothing started.
 for d in vrrpd ipvsd checkd; do

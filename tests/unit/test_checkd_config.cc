@@ -180,6 +180,82 @@ Test(checkd_config, several_checkers_in_one_check) {
     cr_expect_eq(config.network_workers, 3);
 }
 
+Test(checkd_config, alpha_log_all_failures_fast_recovery) {
+    const auto config = load(
+        "global_defs {\n checker_log_all_failures\n}\n"
+        "check a {\n address 203.0.113.1 80\n alpha\n"
+        " HTTP_GET {\n  url { path / }\n  fast_recovery\n  log_all_failures no\n }\n"
+        " TCP_CHECK {\n  alpha false\n }\n"
+        " MISC_CHECK {\n  misc_path /bin/true\n  alpha\n }\n}\n"
+        "check b {\n address 203.0.113.2 80\n log_all_failures off\n TCP_CHECK {\n  log_all_failures\n }\n"
+        " SMTP_CHECK { }\n}\n");
+    cr_assert_eq(config.checks.size(), 2u);
+    const auto& a = config.checks[0].checkers;
+    cr_assert_eq(a.size(), 3u);
+    cr_expect(a[0].alpha, "the check's alpha");
+    cr_expect(a[0].fast_recovery);
+    cr_expect_not(a[0].log_all_failures, "its own 'no' over global_defs");
+    cr_expect_not(a[1].alpha, "alpha false in the checker");
+    cr_expect(a[1].log_all_failures, "global_defs checker_log_all_failures");
+    cr_expect_not(a[1].fast_recovery);
+    cr_expect(a[2].alpha);
+    const auto& b = config.checks[1].checkers;
+    cr_expect(b[0].log_all_failures);
+    cr_expect_not(b[1].log_all_failures, "the check's 'off' over global_defs");
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n TCP_CHECK {\n  fast_recovery\n }\n}\n"),
+                "/c.conf:4:3: unknown keyword 'fast_recovery' in 'TCP_CHECK'");
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n alpha maybe\n TCP_CHECK { }\n}\n"),
+                "/c.conf:3:8: 'alpha' must be on/off, true/false, yes/no or 1/0, got 'maybe'");
+}
+
+Test(checkd_config, bind_if) {
+    const auto config = load(
+        "check a {\n address 2001:db8::1 80\n TCP_CHECK {\n  bind_if eth0\n  bindto fe80::1\n }\n}\n");
+    EXPECT_TEXT(only_spec(config).bind_if(), "eth0");
+    EXPECT_TEXT(only_spec(config).bind_address(), "fe80::1");
+    EXPECT_TEXT(error_of("check a {\n address 2001:db8::1 80\n TCP_CHECK {\n  bindto fe80::1\n }\n}\n"),
+                "/c.conf:4:10: 'bindto' fe80::1 is link-local: name its interface with 'bind_if'");
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n TCP_CHECK {\n  bind_if ../etc\n }\n}\n"),
+                "/c.conf:4:11: 'bind_if' must be an interface name (1 to 15 characters, no blank, '/' or ':')");
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n TCP_CHECK {\n  bind_if abcdefghijklmnop\n }\n}\n"),
+                "/c.conf:4:11: 'bind_if' must be an interface name (1 to 15 characters, no blank, '/' or ':')");
+    EXPECT_TEXT(error_of("check a {\n MISC_CHECK {\n  misc_path /bin/true\n  bind_if eth0\n }\n}\n"),
+                "/c.conf:4:3: unknown keyword 'bind_if' in 'MISC_CHECK'");
+}
+
+Test(checkd_config, fwmark_refused_with_the_reason) {
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1 80\n TCP_CHECK {\n  fwmark 7\n }\n}\n"),
+                "/c.conf:4:3: 'fwmark' is refused: marking a socket (SO_MARK) needs CAP_NET_ADMIN, and checkd "
+                "runs without any capability; mark checkd's packets with a firewall rule instead, e.g. nft: "
+                "meta skuid <checkd's account> meta mark set 7");
+}
+
+Test(checkd_config, tls_compliant_on_ssl_get_only) {
+    const auto config = load("check a {\n address 203.0.113.1\n SSL_GET {\n  url { path / }\n  tls_compliant\n }\n}\n");
+    cr_expect(only_spec(config).tls_compliant());
+    cr_expect_not(only_spec(load("check a {\n address 203.0.113.1\n SSL_GET {\n  url { path / }\n }\n}\n"))
+                      .tls_compliant());
+    EXPECT_TEXT(error_of("check a {\n address 203.0.113.1\n HTTP_GET {\n  url { path / }\n  tls_compliant\n }\n}\n"),
+                "/c.conf:5:3: 'tls_compliant' is an SSL_GET option");
+}
+
+Test(checkd_config, ssl_block_applies_to_every_ssl_get) {
+    const auto config = load(
+        "check a {\n address 203.0.113.1\n SSL_GET {\n  url { path / }\n }\n HTTP_GET {\n  url { path / }\n }\n}\n"
+        "check b {\n address 203.0.113.2\n SSL_GET {\n  url { path / }\n  verify_cert\n  ca_file /own.pem\n }\n}\n"
+        "SSL {\n password s3cret\n ca /ca.pem\n certificate /client.pem\n key /client.key\n}\n");
+    const proto::CheckerSpec& a = config.checks[0].checkers[0].spec;
+    EXPECT_TEXT(a.client_cert(), "/client.pem");
+    EXPECT_TEXT(a.client_key(), "/client.key");
+    EXPECT_TEXT(a.key_password(), "s3cret");
+    EXPECT_TEXT(a.ca_file(), "/ca.pem");
+    EXPECT_TEXT(config.checks[0].checkers[1].spec.client_cert(), "");  // HTTP_GET presents nothing
+    EXPECT_TEXT(config.checks[1].checkers[0].spec.ca_file(), "/own.pem");  // its own ca_file wins
+    EXPECT_TEXT(config.checks[1].checkers[0].spec.client_cert(), "/client.pem");
+    EXPECT_TEXT(error_of("SSL {\n key /k.pem\n}\n"), "/c.conf:1:1: SSL: 'key' and 'password' need a 'certificate'");
+    EXPECT_TEXT(error_of("SSL {\n certificate client.pem\n}\n"), "/c.conf:2:14: 'certificate' must be an absolute path");
+}
+
 Test(checkd_config, errors_name_the_place) {
     EXPECT_TEXT(error_of("check t {\n TCP_CHECK { }\n}\n"),
                 "/c.conf:2:2: TCP_CHECK needs a target: 'address' in the check, or 'connect_ip'");

@@ -187,3 +187,55 @@ Test(checkd_lateness, quantiles_within_a_bucket) {
     histogram.add(0xffffffffu);
     cr_expect_eq(histogram.count(), 1001u);
 }
+
+Test(checkd_table, alpha_starts_down_in_the_snapshot_until_rise_passes) {
+    CheckTable table;
+    table.load(load(R"(
+check a { address 192.0.2.1 80  delay_loop 1  rise 2  alpha  TCP_CHECK { } }
+check b { address 192.0.2.2 80  delay_loop 1  TCP_CHECK { alpha } TCP_CHECK { connect_port 81 } }
+check c { address 192.0.2.3 80  delay_loop 1  alpha  TCP_CHECK { alpha off } }
+)")
+                   .checks,
+               "nobody");
+    const proto::CheckSnapshot first = table.snapshot(1);
+    cr_assert_eq(first.checks_size(), 2, "a and b DOWN from the start; c (alpha off in its checker) UNKNOWN");
+    cr_expect_str_eq(first.checks(0).name().c_str(), "a");
+    cr_expect_not(first.checks(0).up());
+    cr_expect_str_eq(first.checks(0).reason().c_str(), "initial state (alpha)");
+    cr_expect_str_eq(first.checks(1).name().c_str(), "b");
+    cr_expect_not(first.checks(1).up());
+    const std::uint32_t a = probe_of(table, 0);
+    cr_expect(table.record(result(a, true), 1000).empty(), "rise 2: one pass is not enough");
+    const auto changes = table.record(result(a, true), 2000);
+    cr_assert_eq(changes.size(), 1u);
+    cr_expect(changes[0].before == Health::down);
+    cr_expect(table.checks()[0].health.state() == Health::up);
+    // b: its second checker passing does not lift the alpha of the first.
+    table.record(result(table.checks()[1].probes[1], true), 1000);
+    cr_expect(table.checks()[1].health.state() == Health::down);
+    table.record(result(table.checks()[1].probes[0], true), 1000);
+    cr_expect(table.checks()[1].health.state() == Health::up);
+}
+
+Test(checkd_table, log_all_failures_reports_the_failures_before_the_fall) {
+    CheckTable table;
+    table.load(load(R"(
+check a { address 192.0.2.1 80  delay_loop 1  fall 3  log_all_failures  TCP_CHECK { } }
+check b { address 192.0.2.2 80  delay_loop 1  fall 3  TCP_CHECK { } }
+)")
+                   .checks,
+               "nobody");
+    std::vector<CheckTable::Failure> failures;
+    table.record(result(probe_of(table, 0), true), 1000, &failures);
+    cr_expect(failures.empty());
+    table.record(result(probe_of(table, 0), false, "connect: refused"), 2000, &failures);
+    table.record(result(probe_of(table, 1), false, "connect: refused"), 2000, &failures);
+    cr_assert_eq(failures.size(), 1u, "only a's failure, b does not log them");
+    cr_expect_eq(failures[0].check, 0u);
+    cr_expect_eq(failures[0].checker, 0u);
+    table.record(result(probe_of(table, 0), false, "connect: refused"), 3000, &failures);
+    cr_expect_eq(failures.size(), 2u);
+    const auto changes = table.record(result(probe_of(table, 0), false, "connect: refused"), 4000, &failures);
+    cr_expect_eq(changes.size(), 1u, "the third failure takes a DOWN");
+    cr_expect_eq(failures.size(), 2u, "and is logged as the change, not again as a failure");
+}
