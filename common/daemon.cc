@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <set>
 
 #include "common/config.h"
 #include "common/log.h"
@@ -115,16 +116,33 @@ void reload(Runtime& runtime, DaemonContext& context, std::vector<std::string>* 
 
 }  // namespace
 
+namespace {
+
+// Keys of a status summary that count what happens, not what is configured:
+// they move on their own between the two looks of a reload, so a reload
+// never reports them.
+bool runtime_key(const std::string& key) {
+    static const std::set<std::string> keys = {
+        "checks_down", "checks_known", "heap_held_kb", "heap_in_use_kb", "kernel",
+        "lateness_p50_ms", "lateness_p99_ms", "master", "notify_finished", "notify_lost",
+        "notify_started", "runs", "workers",
+    };
+    return keys.contains(key);
+}
+
+}  // namespace
+
 std::vector<std::string> summary_changes(const std::map<std::string, std::string>& before,
                                          const std::map<std::string, std::string>& after) {
     std::vector<std::string> changes;
     for (const auto& [key, value] : after) {
+        if (runtime_key(key)) continue;
         auto old = before.find(key);
         if (old == before.end()) changes.push_back(key + " " + value + " (new)");
         else if (old->second != value) changes.push_back(key + " " + old->second + " -> " + value);
     }
     for (const auto& [key, value] : before)
-        if (!after.contains(key)) changes.push_back(key + " gone (was " + value + ")");
+        if (!runtime_key(key) && !after.contains(key)) changes.push_back(key + " gone (was " + value + ")");
     return changes;
 }
 
