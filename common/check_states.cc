@@ -97,4 +97,11 @@ std::vector<proto::CheckSnapshot> split_snapshot(const proto::CheckSnapshot& sna
     return parts;
 }
 
+std::string describe(const CheckChange& change, const char* removed_word) {
+    std::string text = "check " + change.name + " is " +
+                       (change.removed ? removed_word : change.status.up ? "UP" : "DOWN");
+    if (!change.removed && !change.status.reason.empty()) text += " (" + change.status.reason + ")";
+    return text;
+}
+
 }  // namespace hakeep

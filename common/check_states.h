@@ -28,6 +28,10 @@ struct CheckChange {
     bool removed = false;  // gone from checkd's configuration
 };
 
+// For the log: "check web1 is DOWN (connect: refused)", "check web1 is UP"
+// (no reason, no parentheses); `removed_word` for a check checkd dropped.
+std::string describe(const CheckChange& change, const char* removed_word);
+
 class CheckStates {
 public:
     // Adopts checkd's full view; returns what differs from ours. A snapshot

@@ -104,9 +104,7 @@ void Ipvsd::start(DaemonContext& context) {
     feed_check_states(context.server, context.loop, checks_,
                       [this](const std::vector<CheckChange>& changes) {
                           for (const CheckChange& change : changes)
-                              HK_LOG_INFO("check %s is %s (%s)", change.name.c_str(),
-                                          change.removed ? "unknown" : change.status.up ? "UP" : "DOWN",
-                                          change.status.reason.c_str());
+                              HK_LOG_INFO("%s", describe(change, "unknown").c_str());
                           reconcile_soon();
                       },
                       filter);

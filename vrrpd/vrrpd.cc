@@ -93,9 +93,7 @@ void Vrrpd::start(DaemonContext& context) {
     server_ = &context.server;
     feed_check_states(context.server, context.loop, checks_, [this](const std::vector<CheckChange>& changes) {
         for (const CheckChange& change : changes)
-            HK_LOG_INFO("check %s is %s (%s)", change.name.c_str(),
-                        change.removed ? "gone" : change.status.up ? "UP" : "DOWN",
-                        change.status.reason.c_str());
+            HK_LOG_INFO("%s", describe(change, "gone").c_str());
         update_trackers();
     });
     context.server.handle(ipc::Body::kQuorumEvent, [](ipc::Connection&, const proto::Envelope& envelope) {

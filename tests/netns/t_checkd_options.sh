@@ -97,7 +97,7 @@ ck_wait quiet 'c["state"]' UP 3
 hk_assert_line "check first: DOWN -> UP" "$(cat "$(hk_daemon_log a checkd)")" "checkd's log"
 hk_assert_line "check plain: UNKNOWN -> UP" "$(cat "$(hk_daemon_log a checkd)")" "checkd's log"
 hk_wait_for "grep -qF 'check plain is UP' '$(hk_daemon_log a vrrpd)'" 5 || hk_fail "vrrpd did not learn plain"
-hk_assert_eq "check plain is UP ()" "$(grep -o 'check plain is.*' "$(hk_daemon_log a vrrpd)" | head -1)" \
+hk_assert_eq "check plain is UP" "$(grep -o 'check plain is.*' "$(hk_daemon_log a vrrpd)" | head -1)" \
   "vrrpd's first word of plain (never sent while UNKNOWN)"
 
 # ---- log_all_failures: the two failures before the fall are logged.
