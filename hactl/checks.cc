@@ -28,10 +28,10 @@ void print_json(const proto::ChecksReply& reply) {
             .key("type").value(check.type())
             .key("target").value(check.target())
             .key("state").value(check.state())
-            .key("since_unix_ms").value(static_cast<std::uint64_t>(check.since_unix_ms()))
+            .key("last_change").value(static_cast<std::uint64_t>(check.since_unix_ms()))
             .key("consecutive_failures").value(static_cast<std::uint64_t>(check.consecutive_failures()))
-            .key("last_reason").value(check.last_reason())
-            .key("latency_ms").value(static_cast<double>(check.latency_us()) / 1000.0)
+            .key("last_error").value(check.last_reason())
+            .key("latency").value(static_cast<double>(check.latency_us()) / 1000.0)
             .key("weight").value(static_cast<std::int64_t>(check.weight()))
             .key("runs").value(static_cast<std::uint64_t>(check.runs()))
             .end_object();

@@ -147,7 +147,7 @@ check_is() { # NODE CHECK STATE
 # check_since NODE CHECK: when the check took its state (Unix ms), in FIELD.
 check_since() {
   local json
-  json=$(hactl "$1" --json checks 2>/dev/null) && json_object "$json" name "$2" && json_field since_unix_ms
+  json=$(hactl "$1" --json checks 2>/dev/null) && json_object "$json" name "$2" && json_field last_change
 }
 # kernel_rs NODE: the real servers of $VIP:80 in NODE's kernel (ipvsadm,
 # independent of hakeep): KERNEL_WEIGHT[ADDRESS] and KERNEL_ACTIVE[ADDRESS]

@@ -35,7 +35,7 @@ ck_is() { [[ $(ck_field "$1" "$2") == "$3" ]]; }
 
 ck_wait() { # NAME EXPR VALUE SECS [WHAT]
   hk_wait_for "ck_is '$1' '$2' '$3'" "$4" ||
-    hk_fail "${5:-check $1}: $2 did not become '$3' within $4 s (now '$(ck_field "$1" "$2")'; $(ck_field "$1" 'c["state"] + " " + c["last_reason"]'))"
+    hk_fail "${5:-check $1}: $2 did not become '$3' within $4 s (now '$(ck_field "$1" "$2")'; $(ck_field "$1" 'c["state"] + " " + c["last_error"]'))"
 }
 
 # Notify-script labs (t_checkd_notify*.sh), after hk_bridge_lab a:

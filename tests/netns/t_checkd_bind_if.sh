@@ -42,11 +42,11 @@ ck_start a "$HK_TMP/checkd.conf"
 ck_wait via_eth0 'c["state"]' UP 5
 ck_wait via_side 'c["state"]' DOWN 5 "via_side while b's end of hk-side0 is down"
 hk_assert_eq UP "$(ck_field via_eth0 'c["state"]')" "via_eth0 meanwhile"
-reason=$(ck_field via_side 'c["last_reason"]')
+reason=$(ck_field via_side 'c["last_error"]')
 echo "via_side while b's end is down: $reason"
 hk_assert_line '^connect: (timeout|network unreachable|host unreachable)$' "$reason" "reason of via_side"
 ck_wait via_nothing 'c["state"]' DOWN 5
-hk_assert_eq "connect: bind_if hk-nosuch0: No such device" "$(ck_field via_nothing 'c["last_reason"]')" \
+hk_assert_eq "connect: bind_if hk-nosuch0: No such device" "$(ck_field via_nothing 'c["last_error"]')" \
   "reason of via_nothing"
 # The workers hold no capability (t_checkd_workers checks every field): the
 # binding needed none.

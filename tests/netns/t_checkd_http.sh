@@ -72,11 +72,11 @@ ck_wait web6 'c["state"]' UP 5 "IPv6, two urls"
 ck_wait flip 'c["state"]' UP 5
 ck_wait svc 'c["state"]' UP 5
 ck_wait status 'c["state"]' DOWN 5
-hk_assert_eq "http: status 503" "$(ck_field status 'c["last_reason"]')" "reason of a 503"
+hk_assert_eq "http: status 503" "$(ck_field status 'c["last_error"]')" "reason of a 503"
 ck_wait digest 'c["state"]' DOWN 5
-hk_assert_eq "http: digest mismatch" "$(ck_field digest 'c["last_reason"]')" "reason of a wrong digest"
+hk_assert_eq "http: digest mismatch" "$(ck_field digest 'c["last_error"]')" "reason of a wrong digest"
 ck_wait both 'c["state"]' DOWN 5 "a check whose second checker fails"
-hk_assert_eq "http: status 503" "$(ck_field both 'c["last_reason"]')" "reason of the failing checker"
+hk_assert_eq "http: status 503" "$(ck_field both 'c["last_error"]')" "reason of the failing checker"
 hk_assert_eq "TCP_CHECK+HTTP_GET" "$(ck_field both 'c["type"]')" "type of a check with two checkers"
 
 # ---- fall 3: two failures keep it UP, the third makes it DOWN.
@@ -84,7 +84,7 @@ echo 503 >"$HK_TMP/flip"
 ck_wait flip 'c["consecutive_failures"]' 2 5 "flip after its server turned to 503"
 hk_assert_eq UP "$(ck_field flip 'c["state"]')" "flip with 2 failures of fall 3"
 ck_wait flip 'c["state"]' DOWN 3
-hk_assert_eq "http: status 503" "$(ck_field flip 'c["last_reason"]')" "reason of flip"
+hk_assert_eq "http: status 503" "$(ck_field flip 'c["last_error"]')" "reason of flip"
 hk_assert_eq true "$(ck_field flip 'c["consecutive_failures"] >= 3')" "failures of flip when DOWN"
 # ---- rise 2: one success keeps it DOWN.
 echo 200 >"$HK_TMP/flip"
@@ -95,15 +95,15 @@ ck_wait flip 'c["state"]' UP 3
 # ---- a stopped backend: DOWN after fall, UP after rise once restarted.
 kill "$accept_pid"
 ck_wait svc 'c["state"]' DOWN 5 "svc after its server stopped"
-hk_assert_eq "connect: refused" "$(ck_field svc 'c["last_reason"]')" "reason of a stopped server"
+hk_assert_eq "connect: refused" "$(ck_field svc 'c["last_error"]')" "reason of a stopped server"
 ck_server b accept 8081
 ck_wait svc 'c["state"]' UP 5 "svc after its server came back"
 
 # ---- retry: every first attempt gets a 503, its retry 0.3 s later a 200.
 ck_wait patient 'c["runs"] >= 4' true 5 "patient (a server answering 503 and 200 in turn)"
-hk_assert_eq "UP 0 " "$(ck_field patient 'c["state"] + " " + str(c["consecutive_failures"]) + " " + c["last_reason"]')" \
+hk_assert_eq "UP 0 " "$(ck_field patient 'c["state"] + " " + str(c["consecutive_failures"]) + " " + c["last_error"]')" \
   "patient: each failure hidden by its retry"
-hk_assert_eq true "$(ck_field patient 'c["latency_ms"] < 250')" "latency of patient: the last attempt's, not the retry delay"
+hk_assert_eq true "$(ck_field patient 'c["latency"] < 250')" "latency of patient: the last attempt's, not the retry delay"
 
 # ---- hactl checks: every field, text and JSON.
 hk_hactl --socket-dir "$CK_SOCK" --json checks
@@ -111,8 +111,8 @@ hk_assert_rc 0 "hactl --json checks"
 "$HK_PYTHON" - "$HK_OUT" "$web" <<'PY' || hk_fail "hactl --json checks: $HK_OUT"
 import json, sys, time
 d = json.loads(sys.argv[1])
-want = {"name", "type", "target", "state", "since_unix_ms", "consecutive_failures", "last_reason",
-        "latency_ms", "weight", "runs"}
+want = {"name", "type", "target", "state", "last_change", "consecutive_failures", "last_error",
+        "latency", "weight", "runs"}
 checks = {c["name"]: c for c in d["checks"]}
 assert set(checks) == {"web", "web6", "flip", "svc", "status", "digest", "both", "patient"}, sorted(checks)
 for c in d["checks"]:
@@ -120,8 +120,8 @@ for c in d["checks"]:
 web = checks["web"]
 assert web["type"] == "HTTP_GET" and web["target"] == sys.argv[2] + ":8080", web
 assert web["state"] == "UP" and web["consecutive_failures"] == 0 and web["runs"] >= 5, web
-assert 0 < web["latency_ms"] < 500, web
-assert abs(web["since_unix_ms"] / 1000 - time.time()) < 60, web
+assert 0 < web["latency"] < 500, web
+assert abs(web["last_change"] / 1000 - time.time()) < 60, web
 assert checks["web6"]["target"].startswith("[2001:db8::"), checks["web6"]
 assert d["workers"] >= 1 and d["worker_restarts"] == 0, d
 PY

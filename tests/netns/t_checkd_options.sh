@@ -82,7 +82,7 @@ ck_start a "$HK_TMP/checkd.conf"
 
 # ---- alpha: DOWN from the start, known to vrrpd; plain is UNKNOWN. Both
 # have rise 2 and runs 2 s apart: at most one (passing) run so far.
-hk_assert_eq "DOWN initial state (alpha)" "$(ck_field first 'c["state"] + " " + c["last_reason"]')" "first at start"
+hk_assert_eq "DOWN initial state (alpha)" "$(ck_field first 'c["state"] + " " + c["last_error"]')" "first at start"
 hk_assert_eq "UNKNOWN" "$(ck_field plain 'c["state"]')" "plain at start"
 hk_wait_for "grep -qF 'check first is DOWN (initial state (alpha))' '$(hk_daemon_log a vrrpd)'" 5 ||
   hk_fail "vrrpd did not learn that 'first' starts DOWN: $(cat "$(hk_daemon_log a vrrpd)")"
@@ -121,12 +121,12 @@ ck_wait regex 'c["state"]' UP 3
 ck_wait maintenance 'c["state"]' UP 3
 ck_wait offset 'c["state"]' UP 3 "offset (Status at offset 3)"
 ck_wait backtrack 'c["state"]' DOWN 3
-hk_assert_eq "http: regex match limit" "$(ck_field backtrack 'c["last_reason"]')" "reason of the backtracking regex"
+hk_assert_eq "http: regex match limit" "$(ck_field backtrack 'c["last_error"]')" "reason of the backtracking regex"
 echo "<p>Status: BUSY, maintenance</p>" >"$HK_TMP/flip.body"
 ck_wait regex 'c["state"]' DOWN 3
-hk_assert_eq "http: regex not matched" "$(ck_field regex 'c["last_reason"]')" "reason of regex"
+hk_assert_eq "http: regex not matched" "$(ck_field regex 'c["last_error"]')" "reason of regex"
 ck_wait maintenance 'c["state"]' DOWN 3
-hk_assert_eq "http: regex matched" "$(ck_field maintenance 'c["last_reason"]')" "reason of regex_no_match"
+hk_assert_eq "http: regex matched" "$(ck_field maintenance 'c["last_error"]')" "reason of regex_no_match"
 echo "Status: OK" >"$HK_TMP/flip.body"
 ck_wait regex 'c["state"]' UP 3 "regex after the body matched again"
 ck_wait maintenance 'c["state"]' UP 3

@@ -68,7 +68,7 @@ for c in tls_ok tls_noverify smtp_ok dns_ok udp_echo ping4 ping6; do ck_wait "$c
 hk_assert_line '^web.test$' "$(<"$HK_TMP/sni")" "SNI name the TLS server saw"
 down() { # CHECK REASON-PREFIX
   ck_wait "$1" 'c["state"]' DOWN 5
-  hk_assert_match "^$2" "$(ck_field "$1" 'c["last_reason"]')" "reason of $1"
+  hk_assert_match "^$2" "$(ck_field "$1" 'c["last_error"]')" "reason of $1"
 }
 down tls_wrongname "tls: certificate verify failed: hostname mismatch"
 down tls_untrusted "tls: certificate verify failed: self[- ]signed certificate"

@@ -57,18 +57,18 @@ EOF
 ck_start n "$HK_TMP/checkd.conf"
 
 ck_wait ok 'c["state"]' UP 5
-ck_wait fails 'c["state"] + " " + c["last_reason"]' "DOWN script: exit 1" 5
+ck_wait fails 'c["state"] + " " + c["last_error"]' "DOWN script: exit 1" 5
 hk_assert_eq -20 "$(ck_field fails 'c["weight"]')" "vrrp_script weight, passed on"
 ck_wait misc 'c["state"] + " " + str(c["weight"])' "UP 10" 5 "MISC_CHECK misc_dynamic exiting 12"
 
 # ---- the hanging script: DOWN at its timeout, its child killed with it.
-ck_wait hang 'c["state"] + " " + c["last_reason"]' "DOWN script: timeout" 5
+ck_wait hang 'c["state"] + " " + c["last_error"]' "DOWN script: timeout" 5
 hk_wait_for "[[ -s $out/child.pid && -s $out/script.pid ]]" 2 || hk_fail "the hanging script did not start its child"
 child=$(<"$out/child.pid")
 hung=$(<"$out/script.pid")
 hk_wait_for "! kill -0 $child 2>/dev/null && ! kill -0 $hung 2>/dev/null" 2 ||
   hk_fail "the script (pid $hung) or its child (pid $child) survived the timeout"
-hk_assert_eq true "$(ck_field hang 'c["latency_ms"] < 1500')" "the timeout of 0.5 s was kept"
+hk_assert_eq true "$(ck_field hang 'c["latency"] < 1500')" "the timeout of 0.5 s was kept"
 
 # ---- clean environment, run as checkd's account (nobody) or its `user`.
 hk_wait_for "[[ -s $out/env && -s $out/uid && -s $out/daemon_uid ]]" 5 || hk_fail "the env scripts did not run"
@@ -81,23 +81,23 @@ ck_wait misc_user 'c["state"]' UP 5
 
 # ---- script security: refused, with the file and the fix in the log.
 ck_wait unsafe 'c["state"]' DOWN 5
-hk_assert_eq "script: unsafe: $unsafe is writable by everyone" "$(ck_field unsafe 'c["last_reason"]')" "reason of the unsafe script"
+hk_assert_eq "script: unsafe: $unsafe is writable by everyone" "$(ck_field unsafe 'c["last_error"]')" "reason of the unsafe script"
 hk_assert_line "script $unsafe/ok refused: $unsafe is writable by everyone \\(fix: chmod o-w $unsafe\\)" \
   "$(cat "$(hk_daemon_log n checkd)")" "checkd's log"
 hk_assert_eq 1 "$(grep -c "script $unsafe/ok refused" "$(hk_daemon_log n checkd)")" "the refusal is logged once"
 ck_wait nouser 'c["state"]' DOWN 5
-hk_assert_eq "script: no such user 'hakeep-no-such-user'" "$(ck_field nouser 'c["last_reason"]')" "reason of an unknown user"
+hk_assert_eq "script: no such user 'hakeep-no-such-user'" "$(ck_field nouser 'c["last_error"]')" "reason of an unknown user"
 
 # ---- FILE_CHECK: a missing file reads 0 (UP); 1 drains; a weight follows the file.
 ck_wait drain 'c["state"]' UP 5
 echo 1 >"$out/drain"
-ck_wait drain 'c["state"] + " " + c["last_reason"]' "DOWN file: value 1" 5
+ck_wait drain 'c["state"] + " " + c["last_error"]' "DOWN file: value 1" 5
 echo 0 >"$out/drain"
 ck_wait drain 'c["state"]' UP 5
 echo 5 >"$out/weight"
 ck_wait drain_weight 'c["state"] + " " + str(c["weight"])' "UP 10" 5
 echo -1 >"$out/weight"
-ck_wait drain_weight 'c["state"] + " " + c["last_reason"]' "DOWN file: weight -2" 5
+ck_wait drain_weight 'c["state"] + " " + c["last_error"]' "DOWN file: weight -2" 5
 
 hk_assert_running n checkd
 hk_assert_eq 0 "$(ck_json | hk_json 'd["worker_restarts"]')" "worker restarts"

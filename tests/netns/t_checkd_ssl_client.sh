@@ -42,7 +42,7 @@ ck_wait mtls 'c["state"]' UP 5 "the check presenting a client certificate"
 CK_SOCK=$HK_TMP/sock-without
 ck_start c "$HK_TMP/without.conf"
 ck_wait anon 'c["state"]' DOWN 5 "the check without a client certificate"
-hk_assert_line '^(tls|http): ' "$(ck_field anon 'c["last_reason"]')" "reason of anon"
+hk_assert_line '^(tls|http): ' "$(ck_field anon 'c["last_error"]')" "reason of anon"
 kill "$server"
 ck_server b tls 8443 "$HK_TMP/cert.pem" "$HK_TMP/key.pem" "$HK_TMP/sni"
 ck_wait anon 'c["state"]' UP 8 "anon once the server no longer asks for a certificate"

@@ -82,7 +82,7 @@ sup_inet=$(inet_sockets "$supervisor")
 hk_assert_eq 0 "$sup_inet" "IPv4/IPv6 sockets held by the supervisor"
 
 # ---- kill -9 a network worker, SIGSYS the other, SIGKILL the script worker.
-since_before=$(ck_json | hk_json '{c["name"]: c["since_unix_ms"] for c in d["checks"]}')
+since_before=$(ck_json | hk_json '{c["name"]: c["last_change"] for c in d["checks"]}')
 log=$(hk_daemon_log a checkd)
 lines_before=$(wc -l <"$log")
 declare -A peer_lines
@@ -99,7 +99,7 @@ hk_assert_eq 2 "$(field "$new_net0" Seccomp)" "Seccomp of the restarted net0"
 runs_after=$(ck_field web1 'c["runs"]')
 ck_wait web1 "c[\"runs\"] > $runs_after + 3" true 5 "web1 after the restart of its worker"
 ck_wait chk_ok 'c["runs"] > 3' true 5 "the vrrp_script after the script worker's restart"
-hk_assert_eq "$since_before" "$(ck_json | hk_json '{c["name"]: c["since_unix_ms"] for c in d["checks"]}')" \
+hk_assert_eq "$since_before" "$(ck_json | hk_json '{c["name"]: c["last_change"] for c in d["checks"]}')" \
   "every check's last change (no flap across the restarts)"
 new_lines=$(tail -n +"$((lines_before + 1))" "$log")
 hk_assert_not_match 'check [a-z_0-9]+: [A-Z]+ -> ' "$new_lines" "checkd's log after the kills"
@@ -113,14 +113,14 @@ hk_hactl --socket-dir "$CK_SOCK" checks
 hk_assert_contains "checkd restarted a crashed worker 3 time(s)" "$HK_OUT" "hactl checks"
 
 # ---- reload: web4 removed, web5 added; the others keep their state, no worker restarts.
-since_before=$(ck_json | hk_json '{c["name"]: c["since_unix_ms"] for c in d["checks"] if c["name"] != "web4"}')
+since_before=$(ck_json | hk_json '{c["name"]: c["last_change"] for c in d["checks"] if c["name"] != "web4"}')
 sed -i -e '/^check web4 /d' "$HK_TMP/checkd.conf"
 echo "check web5 { address $web 8080  delay_loop 0.2  TCP_CHECK { retry 0  bind_port 40555 } }" >>"$HK_TMP/checkd.conf"
 kill -HUP "$supervisor"
 ck_wait web5 'c["state"]' UP 5 "web5, added by the reload"
 hk_assert_eq '["chk_ok", "web1", "web2", "web3", "web5"]' "$(ck_json | hk_json 'sorted(c["name"] for c in d["checks"])')" \
   "checks after the reload"
-hk_assert_eq "$since_before" "$(ck_json | hk_json '{c["name"]: c["since_unix_ms"] for c in d["checks"] if c["name"] != "web5"}')" \
+hk_assert_eq "$since_before" "$(ck_json | hk_json '{c["name"]: c["last_change"] for c in d["checks"] if c["name"] != "web5"}')" \
   "last change of the checks the reload kept"
 hk_wait_for "hk_status_is '$CK_SOCK' vrrpd 'x[\"config_summary\"][\"checks_known\"]' 5" 5 ||
   hk_fail "vrrpd after the reload: $(hk_status_field "$CK_SOCK" vrrpd 'x["config_summary"]')"
