@@ -12,6 +12,7 @@ using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
 using config::once_flag;
+using config::once_with_args;
 using config::once_with_value;
 using config::Schema;
 using config::unbounded;
@@ -28,12 +29,12 @@ std::string checker_list() {
 const Schema& check_schema() {
     static const Schema schema = [] {
         Schema built{{
-            {"address", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
+            {"address", once_with_args(1, 2)},
             {"delay_loop", once_with_value()},
             {"rise", once_with_value()},
             {"fall", once_with_value()},
-            {"alpha", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
-            {"log_all_failures", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+            {"alpha", once_with_args(0, 1)},
+            {"log_all_failures", once_with_args(0, 1)},
         }};
         for (const std::string& type : checker_types())
             built.keywords[type] = KeywordSpec{0, 0, BlockKind::required, &checker_schema(type)};
@@ -44,14 +45,14 @@ const Schema& check_schema() {
 
 const Schema& vrrp_script_schema() {
     static const Schema schema{{
-        {"script", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
+        {"script", once_with_args(1, unbounded)},
         {"interval", once_with_value()},
         {"timeout", once_with_value()},
-        {"weight", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
+        {"weight", once_with_args(1, 2)},
         {"rise", once_with_value()},
         {"fall", once_with_value()},
-        {"user", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
-        {"init_fail", KeywordSpec{0, 0, BlockKind::none, nullptr, false}},
+        {"user", once_with_args(1, 2)},
+        {"init_fail", once_with_args(0, 0)},
     }};
     return schema;
 }
@@ -94,11 +95,11 @@ void apply_ssl_block(const ConfigNode& block, std::vector<CheckConfig>& checks) 
 const Schema& checkd_global_defs_schema() {
     static const Schema schema = [] {
         Schema built = global_defs_schema();
-        built.keywords["script_user"] = KeywordSpec{1, 2, BlockKind::none, nullptr, false};
+        built.keywords["script_user"] = once_with_args(1, 2);
         // keepalived's switch; checkd always checks scripts this way (checkd.conf(5)).
         built.keywords["enable_script_security"] = KeywordSpec{0, 0};
-        built.keywords["vrrpd_config"] = KeywordSpec{1, 1, BlockKind::none, nullptr, false};
-        built.keywords["checker_log_all_failures"] = KeywordSpec{0, 1, BlockKind::none, nullptr, false};
+        built.keywords["vrrpd_config"] = once_with_args(1, 1);
+        built.keywords["checker_log_all_failures"] = once_with_args(0, 1);
         return built;
     }();
     return schema;

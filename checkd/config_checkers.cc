@@ -17,6 +17,7 @@ using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
 using config::once_flag;
+using config::once_with_args;
 using config::once_with_value;
 using config::Schema;
 using config::unbounded;
@@ -36,8 +37,8 @@ Schema network_schema(std::initializer_list<std::pair<const std::string, Keyword
         {"nb_get_retry", once_with_value()},
         {"delay_before_retry", once_with_value()},
         {"warmup", once_with_value()},
-        {"alpha", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
-        {"log_all_failures", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"alpha", once_with_args(0, 1)},
+        {"log_all_failures", once_with_args(0, 1)},
     }};
     schema.keywords.insert(extra);
     return schema;
@@ -51,8 +52,8 @@ const Schema& url_schema() {
         {"virtualhost", once_with_value()},
         {"regex", once_with_value()},
         {"regex_no_match", once_flag()},
-        {"regex_options", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
-        {"regex_stack", KeywordSpec{2, 2, BlockKind::none, nullptr, false}},
+        {"regex_options", once_with_args(1, unbounded)},
+        {"regex_stack", once_with_args(2, 2)},
         {"regex_min_offset", once_with_value()},
         {"regex_max_offset", once_with_value()},
     }};
@@ -68,8 +69,8 @@ const Schema& http_schema() {
         {"sni_name", once_with_value()},
         {"verify_cert", once_flag()},
         {"ca_file", once_with_value()},
-        {"fast_recovery", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
-        {"tls_compliant", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"fast_recovery", once_with_args(0, 1)},
+        {"tls_compliant", once_with_args(0, 1)},
     });
     return schema;
 }
@@ -91,8 +92,8 @@ const Schema& dns_schema() {
 
 const Schema& udp_schema() {
     static const Schema schema = network_schema({
-        {"payload", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
-        {"require_reply", KeywordSpec{0, unbounded, BlockKind::none, nullptr, false}},
+        {"payload", once_with_args(1, unbounded)},
+        {"require_reply", once_with_args(0, unbounded)},
         {"min_reply_length", once_with_value()},
         {"max_reply_length", once_with_value()},
     });
@@ -107,13 +108,13 @@ const Schema& ping_schema() {
 // MISC_CHECK and FILE_CHECK run locally: no connection options.
 const Schema& misc_schema() {
     static const Schema schema{{
-        {"misc_path", KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}},
+        {"misc_path", once_with_args(1, unbounded)},
         {"misc_timeout", once_with_value()},
         {"misc_dynamic", once_flag()},
-        {"user", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
+        {"user", once_with_args(1, 2)},
         {"warmup", once_with_value()},
-        {"alpha", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
-        {"log_all_failures", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"alpha", once_with_args(0, 1)},
+        {"log_all_failures", once_with_args(0, 1)},
     }};
     return schema;
 }
@@ -121,7 +122,7 @@ const Schema& misc_schema() {
 const Schema& file_schema() {
     static const Schema schema{{
         {"track_file", once_with_value()},
-        {"weight", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
+        {"weight", once_with_args(1, 2)},
         {"dynamic", once_flag()},
     }};
     return schema;

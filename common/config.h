@@ -122,6 +122,10 @@ struct KeywordSpec {
 // in its block, with exactly one value ("priority 100") or none ("nopreempt").
 constexpr KeywordSpec once_with_value() { return KeywordSpec{1, 1, BlockKind::none, nullptr, false}; }
 constexpr KeywordSpec once_flag() { return KeywordSpec{0, 0, BlockKind::none, nullptr, false}; }
+// At most once, with between min_args and max_args values ("weight 10 reverse").
+constexpr KeywordSpec once_with_args(int min_args, int max_args) {
+    return KeywordSpec{min_args, max_args, BlockKind::none, nullptr, false};
+}
 
 struct Schema {
     std::map<std::string, KeywordSpec, std::less<>> keywords;

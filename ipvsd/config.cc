@@ -17,12 +17,13 @@ using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
 using config::once_flag;
+using config::once_with_args;
 using config::once_with_value;
 using config::Schema;
 using config::unbounded;
 
 // lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]
-KeywordSpec method() { return KeywordSpec{1, 6, BlockKind::none, nullptr, false}; }
+KeywordSpec method() { return once_with_args(1, 6); }
 
 // keepalived nests checkers in real_server; hakeep keeps them in checkd.conf.
 // They are recognised only to say so (read_real_server refuses them).
@@ -64,14 +65,14 @@ const Schema& virtual_server_schema() {
         {"lb_kind", method()},
         {"lvs_method", method()},
         {"protocol", once_with_value()},
-        {"persistence_timeout", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"persistence_timeout", once_with_args(0, 1)},
         {"persistence_granularity", once_with_value()},
         {"quorum", once_with_value()},
         {"hysteresis", once_with_value()},
         {"alpha", once_flag()},
         {"ha_suspend", once_flag()},
         {"inhibit_on_failure", once_flag()},
-        {"sorry_server", KeywordSpec{2, 2, BlockKind::none, nullptr, false}},
+        {"sorry_server", once_with_args(2, 2)},
         {"sh-port", once_flag()},
         {"sh-fallback", once_flag()},
         {"mh-port", once_flag()},
@@ -91,9 +92,9 @@ const Schema& ipvsd_global_defs_schema() {
     static const Schema schema = [] {
         Schema built = global_defs_schema();
         // lvs_timeouts tcp N tcpfin N udp N (any subset, any order)
-        built.keywords["lvs_timeouts"] = KeywordSpec{2, 6, BlockKind::none, nullptr, false};
+        built.keywords["lvs_timeouts"] = once_with_args(2, 6);
         // lvs_sync_daemon INTERFACE INSTANCE [id N]
-        built.keywords["lvs_sync_daemon"] = KeywordSpec{2, 4, BlockKind::none, nullptr, false};
+        built.keywords["lvs_sync_daemon"] = once_with_args(2, 4);
         built.keywords["check_snapshot_wait"] = once_with_value();
         return built;
     }();

@@ -15,6 +15,7 @@ using config::ConfigError;
 using config::ConfigNode;
 using config::KeywordSpec;
 using config::once_flag;
+using config::once_with_args;
 using config::once_with_value;
 using config::unbounded;
 using config::Word;
@@ -28,7 +29,7 @@ const config::Schema& authentication_schema() {
 }
 
 KeywordSpec list_block() { return KeywordSpec{0, 0, BlockKind::required}; }
-KeywordSpec script() { return KeywordSpec{1, unbounded, BlockKind::none, nullptr, false}; }
+KeywordSpec script() { return once_with_args(1, unbounded); }
 
 const config::Schema& instance_schema() {
     static const config::Schema schema{{
@@ -51,7 +52,7 @@ const config::Schema& instance_schema() {
         {"unicast_src_ip", once_with_value()},
         {"unicast_peer", list_block()},
         {"authentication", KeywordSpec{0, 0, BlockKind::required, &authentication_schema(), false}},
-        {"use_vmac", KeywordSpec{0, 1, BlockKind::none, nullptr, false}},
+        {"use_vmac", once_with_args(0, 1)},
         {"vmac_xmit_base", once_flag()},
         {"v3_checksum_as_v2", once_flag()},
         {"skip_check_adv_addr", once_flag()},
@@ -84,8 +85,8 @@ const config::Schema& sync_group_schema() {
 const config::Schema& track_file_schema() {
     static const config::Schema schema{{
         {"file", once_with_value()},
-        {"weight", KeywordSpec{1, 2, BlockKind::none, nullptr, false}},
-        {"init_file", KeywordSpec{0, 2, BlockKind::none, nullptr, false}},
+        {"weight", once_with_args(1, 2)},
+        {"init_file", once_with_args(0, 2)},
     }};
     return schema;
 }
@@ -471,7 +472,7 @@ const config::Schema& vrrpd_global_defs_schema() {
         for (const char* key : {"vrrp_version", "vrrp_garp_master_delay", "vrrp_garp_master_repeat",
                                 "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat",
                                 "vrrp_garp_interval", "vrrp_gna_interval"})
-            built.keywords[key] = KeywordSpec{1, 1, BlockKind::none, nullptr, false};
+            built.keywords[key] = once_with_args(1, 1);
         return built;
     }();
     return schema;
