@@ -27,30 +27,7 @@ ns=$(hk_ns bench)
 ip -n "$ns" route add local 203.0.113.0/24 dev lo
 hk_ns_exec bench sysctl -q -w net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=8192
 
-cat >"$HK_TMP/responder.py" <<'PY'
-import select, socket, sys
-first, count = int(sys.argv[1]), int(sys.argv[2])
-listeners = {}
-poll = select.epoll()
-for port in range(first, first + count):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
-    s.listen(4096)
-    s.setblocking(False)
-    listeners[s.fileno()] = s
-    poll.register(s.fileno(), select.EPOLLIN)
-while True:
-    for fd, _ in poll.poll():
-        s = listeners[fd]
-        for _ in range(256):
-            try:
-                c, _ = s.accept()
-            except (BlockingIOError, ConnectionAbortedError):
-                break
-            c.close()
-PY
-hk_bg bench "$HK_PYTHON" "$HK_TMP/responder.py" 10001 "$ports"
+hk_bg bench "$HK_PYTHON" "$(cd "$(dirname "$0")" && pwd)/responder.py" 10001 "$ports"
 hk_wait_for "hk_ns_exec bench bash -c 'exec 3<>/dev/tcp/203.0.113.1/10001'" 5 || hk_fail "the responder did not start"
 
 {

@@ -34,7 +34,7 @@ if [[ ${HK_BENCH_IN_GUEST:-} != 1 ]]; then
   case $bin/ in
     /tmp/*|/run/*|/var/tmp/*) echo "$prog: $bin is hidden in the guest (tmpfs there); build elsewhere" >&2; exit 2 ;;
   esac
-  export HK_BENCH_IN_GUEST=1 HK_BENCH_BIN=$bin
+  export HK_BENCH_IN_GUEST=1 HK_BENCH_BIN=$bin HK_BENCH_DIR=$here
   export HK_BENCH_SIZES=${HK_BENCH_SIZES:-1000 2000}
   export HK_BENCH_SECONDS=${HK_BENCH_SECONDS:-30} HK_BENCH_WARMUP=${HK_BENCH_WARMUP:-5}
   echo "checkers_uml: booting a UML guest (up to ${HK_BENCH_TIMEOUT:-600} s); host load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -86,6 +86,14 @@ busy() {
   read -r cpu user nice system idle iowait irq softirq steal _ </proc/stat
   echo $((user + nice + system + irq + softirq + steal))
 }
+# stop PID: TERM, up to 5 s to go, then KILL; reaped.
+stop() {
+  local i
+  kill -TERM "$1" 2>/dev/null
+  for ((i = 0; i < 50; i++)); do kill -0 "$1" 2>/dev/null || break; nap 0.1; done
+  kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
 cpu_s() { printf '%d.%02d' $(($1 / hz)) $((($1 % hz) * 100 / hz)); }
 
 ip netns add "$ns"
@@ -94,29 +102,6 @@ ip -n "$ns" link set lo up
 ip -n "$ns" route add local 203.0.113.0/24 dev lo
 ip netns exec "$ns" sysctl -q -w net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=8192
 
-cat >"$work/responder.py" <<'PY'
-import select, socket, sys
-first, count = int(sys.argv[1]), int(sys.argv[2])
-listeners = {}
-poll = select.epoll()
-for port in range(first, first + count):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
-    s.listen(4096)
-    s.setblocking(False)
-    listeners[s.fileno()] = s
-    poll.register(s.fileno(), select.EPOLLIN)
-while True:
-    for fd, _ in poll.poll():
-        s = listeners[fd]
-        for _ in range(256):
-            try:
-                c, _ = s.accept()
-            except (BlockingIOError, ConnectionAbortedError):
-                break
-            c.close()
-PY
 
 # keepalived 2.2.7 keeps runtime files in /run/keepalived (built in).
 mkdir -p "$work/kd-run" /run/keepalived && mount --bind "$work/kd-run" /run/keepalived
@@ -126,7 +111,7 @@ for size in $HK_BENCH_SIZES; do
   ports=$((size / 250))
   ((ports >= 1)) || ports=1
   n=$((250 * ports))
-  ip netns exec "$ns" python3 "$work/responder.py" 10001 "$ports" &
+  ip netns exec "$ns" python3 "$HK_BENCH_DIR/responder.py" 10001 "$ports" &
   responder=$!
   pids+=("$responder")
   nap 1
@@ -159,10 +144,7 @@ for size in $HK_BENCH_SIZES; do
   k1=$(ticks "$kd") kb1=$(busy)
   kalive=yes
   kill -0 "$kd" 2>/dev/null || kalive="no: $(tail -2 "$work/keepalived-$n.log" | tr '\n' ' ')"
-  kill -TERM "$kd" 2>/dev/null
-  for ((i = 0; i < 50; i++)); do kill -0 "$kd" 2>/dev/null || break; nap 0.1; done
-  kill -KILL "$kd" 2>/dev/null
-  wait "$kd" 2>/dev/null
+  stop "$kd"
   ip netns exec "$ns" ipvsadm -C 2>/dev/null
   k_ticks=$((k1 - k0))
   say "  keepalived: $(cpu_s "$k_ticks") CPU-s in $seconds s (running to the end: $kalive)"
@@ -201,10 +183,7 @@ for size in $HK_BENCH_SIZES; do
   c1=$(ticks "$cd_pid") cb1=$(busy) tb=$EPOCHREALTIME r1=$(runs)
   calive=yes
   kill -0 "$cd_pid" 2>/dev/null || calive="no: $(tail -2 "$work/checkd-$n.log" | tr '\n' ' ')"
-  kill -TERM "$cd_pid" 2>/dev/null
-  for ((i = 0; i < 50; i++)); do kill -0 "$cd_pid" 2>/dev/null || break; nap 0.1; done
-  kill -KILL "$cd_pid" 2>/dev/null
-  wait "$cd_pid" 2>/dev/null
+  stop "$cd_pid"
   c_ticks=$((c1 - c0))
   c_rate='?'
   [[ $r0 == '?' || $r1 == '?' ]] || c_rate=$(python3 -c "print('%.0f' % (($r1 - $r0) / ($tb - $ta)))")
