@@ -6,6 +6,7 @@
 #include <string>
 
 #include "checkd/config.h"
+#include "tests/unit/expect_text.h"
 
 using namespace hakeep;
 
@@ -45,12 +46,6 @@ const proto::CheckerSpec& only_spec(const checkd::CheckdConfig& config) {
 }
 
 }  // namespace
-
-#define EXPECT_TEXT(actual, expected)              \
-    do {                                           \
-        const std::string held_ = (actual);        \
-        cr_expect_str_eq(held_.c_str(), expected); \
-    } while (0)
 
 Test(checkd_config, tcp_defaults_follow_keepalived) {
     const auto config = load("check t {\n address 203.0.113.1 8080\n TCP_CHECK { }\n}\n");

@@ -13,19 +13,13 @@
 #include "checkd/scheduler.h"
 #include "common/clock.h"
 #include "common/event_loop.h"
+#include "tests/unit/expect_text.h"
 
 using namespace hakeep;
 using namespace std::chrono_literals;
 using checkd::CheckerOutcome;
 using checkd::CheckHealth;
 using checkd::Health;
-
-// Holds the string for the duration of the assertion (Criterion compares lazily).
-#define EXPECT_TEXT(actual, expected)              \
-    do {                                           \
-        const std::string held_ = (actual);        \
-        cr_expect_str_eq(held_.c_str(), expected); \
-    } while (0)
 
 namespace {
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "checkd/http_response.h"
+#include "tests/unit/expect_text.h"
 
 using namespace hakeep;
 using checkd::HttpResponseParser;
@@ -49,12 +50,6 @@ proto::HttpUrl url_with(std::initializer_list<std::pair<unsigned, unsigned>> ran
 }
 
 }  // namespace
-
-#define EXPECT_TEXT(actual, expected)              \
-    do {                                           \
-        const std::string held_ = (actual);        \
-        cr_expect_str_eq(held_.c_str(), expected); \
-    } while (0)
 
 Test(checkd_http, content_length_body_hashed_whole_and_bytewise) {
     const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nServer: x\r\n\r\nhello world\n";

@@ -7,6 +7,7 @@
 #include "checkd/config.h"
 #include "checkd/notify.h"
 #include "tests/unit/fake_files.h"
+#include "tests/unit/expect_text.h"
 
 using namespace hakeep;
 
@@ -69,12 +70,6 @@ std::string joined(const std::vector<checkd::Command>& commands) {
 }
 
 }  // namespace
-
-#define EXPECT_TEXT(actual, expected)              \
-    do {                                           \
-        const std::string held_ = (actual);        \
-        cr_expect_str_eq(held_.c_str(), expected); \
-    } while (0)
 
 Test(checkd_notify, extracts_instance_and_group_scripts) {
     const checkd::VrrpNotifyConfig config = load();

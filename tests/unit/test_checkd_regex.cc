@@ -10,17 +10,12 @@
 #include "checkd/http_regex.h"
 #include "checkd/http_response.h"
 #include "tests/unit/fake_files.h"
+#include "tests/unit/expect_text.h"
 
 using namespace hakeep;
 using checkd::judge_http_regex;
 
 namespace {
-
-#define EXPECT_TEXT(actual, expected)              \
-    do {                                           \
-        const std::string held_ = (actual);        \
-        cr_expect_str_eq(held_.c_str(), expected); \
-    } while (0)
 
 proto::HttpUrl url_with(const std::string& regex) {
     proto::HttpUrl url;

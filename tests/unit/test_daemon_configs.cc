@@ -10,6 +10,7 @@
 #include "checkd/config.h"
 #include "ipvsd/config.h"
 #include "vrrpd/config.h"
+#include "tests/unit/expect_text.h"
 
 using namespace hakeep;
 
@@ -31,13 +32,6 @@ std::string ipvsd_error(const std::string& text) { return error_of(text, ipvsd::
 std::string checkd_error(const std::string& text) { return error_of(text, checkd::load_checkd_config); }
 
 }  // namespace
-
-// Holds the string for the duration of the assertion (Criterion compares lazily).
-#define EXPECT_TEXT(actual, expected)                  \
-    do {                                               \
-        const std::string held_ = (actual);            \
-        cr_expect_str_eq(held_.c_str(), expected);     \
-    } while (0)
 
 Test(daemon_configs, shipped_examples_load) {
     config::DiskFileSource disk;

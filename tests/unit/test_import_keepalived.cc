@@ -12,6 +12,7 @@
 #include "ipvsd/config.h"
 #include "tests/unit/fake_files.h"
 #include "vrrpd/config.h"
+#include "tests/unit/expect_text.h"
 
 using namespace hakeep;
 
@@ -60,12 +61,6 @@ std::vector<std::string> refusals(const hactl::ImportedConfigs& out) {
 }
 
 }  // namespace
-
-#define EXPECT_TEXT(actual, expected)              \
-    do {                                           \
-        const std::string held_ = (actual);        \
-        cr_expect_str_eq(held_.c_str(), expected); \
-    } while (0)
 
 // Exactly these FILE:LINE:COL lines, in this order.
 static void expect_refusals(const hactl::ImportedConfigs& out, const std::vector<std::string>& expected) {
