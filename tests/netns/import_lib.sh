@@ -62,3 +62,17 @@ im_holder() { # VIP
   im_has b "$1" && b=1
   case $a$b in 10) echo a ;; 01) echo b ;; 11) echo both ;; *) echo none ;; esac
 }
+
+# im_compare REFERENCE WHAT: run (the test's function: one sequence of steps,
+# left in STEPS) with keepalived, which must give REFERENCE, then with hakeep
+# from the imported files, which must give the same.
+im_compare() {
+  local keepalived hakeep
+  run keepalived; keepalived=$STEPS
+  echo "keepalived: $keepalived"
+  hk_assert_eq "$1" "$keepalived" "keepalived's own behaviour (the reference)"
+  run hakeep; hakeep=$STEPS
+  echo "hakeep:     $hakeep"
+  hk_assert_eq "$keepalived" "$hakeep" "$2"
+  IM_STEPS=$hakeep
+}

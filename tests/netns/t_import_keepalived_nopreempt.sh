@@ -32,10 +32,5 @@ run() { # IMPL: the holders after each step, in STEPS
   STEPS="${steps[*]}"
 }
 
-run keepalived; keepalived=$STEPS
-echo "keepalived: $keepalived"
-hk_assert_eq "a b b" "$keepalived" "keepalived's own behaviour (the reference)"
-run hakeep; hakeep=$STEPS
-echo "hakeep:     $hakeep"
-hk_assert_eq "$keepalived" "$hakeep" "the imported configuration elects as keepalived does"
-echo "ok: nopreempt pair: keepalived and imported vrrpd agree ($hakeep)"
+im_compare "a b b" "the imported configuration elects as keepalived does"
+echo "ok: nopreempt pair: keepalived and imported vrrpd agree ($IM_STEPS)"

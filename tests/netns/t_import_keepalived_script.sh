@@ -48,10 +48,5 @@ run() { # IMPL: the holders after each step, in STEPS
   STEPS="${steps[*]}"
 }
 
-run keepalived; keepalived=$STEPS
-echo "keepalived: $keepalived"
-hk_assert_eq "a b a" "$keepalived" "keepalived's own behaviour (the reference)"
-run hakeep; hakeep=$STEPS
-echo "hakeep:     $hakeep"
-hk_assert_eq "$keepalived" "$hakeep" "the imported configuration follows the script as keepalived does"
-echo "ok: vrrp_script weight -20: keepalived and imported vrrpd + checkd agree ($hakeep)"
+im_compare "a b a" "the imported configuration follows the script as keepalived does"
+echo "ok: vrrp_script weight -20: keepalived and imported vrrpd + checkd agree ($IM_STEPS)"
