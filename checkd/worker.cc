@@ -78,6 +78,7 @@ private:
         if (!part.last()) return false;
         assign_(pending_);
         pending_ = {};
+        last_ok_.clear();  // ids of dropped probes go; a first result is news anyway
         malloc_trim(0);  // the assignment's parts are gone
         return true;
     }

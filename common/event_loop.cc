@@ -81,9 +81,7 @@ EventLoop::TimerId EventLoop::schedule(Duration after, Callback callback) {
 EventLoop::TimerId EventLoop::schedule_at(TimePoint deadline, Callback callback) {
     const TimerId id = next_timer_id_++;
     timers_.emplace(id, std::move(callback));
-    const bool earliest = timer_heap_.empty() || deadline < timer_heap_.top().deadline;
-    timer_heap_.push(TimerEntry{deadline, id});
-    if (earliest) timerfd_stale_ = true;  // armed once, before the next wait
+    timer_heap_.push(TimerEntry{deadline, id});  // the timerfd follows before the next wait
     return id;
 }
 
@@ -124,14 +122,12 @@ std::size_t EventLoop::run_due_timers() {
     }
     for (const TimerEntry& entry : scheduled_meanwhile) timer_heap_.push(entry);
     while (!timer_heap_.empty() && !timers_.contains(timer_heap_.top().id)) timer_heap_.pop();
-    timerfd_stale_ = true;
     return fired;
 }
 
 void EventLoop::arm_timerfd() {
     // Only when the earliest deadline differs from the one the timerfd holds:
     // many timers change per wake-up, the earliest seldom does.
-    timerfd_stale_ = false;
     std::optional<TimePoint> wanted;
     if (!timer_heap_.empty()) wanted = timer_heap_.top().deadline;
     if (wanted == armed_deadline_) return;
@@ -182,7 +178,7 @@ void EventLoop::run_once(std::optional<Duration> max_wait) {
         const auto wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(*max_wait, Duration::zero()));
         timeout_ms = static_cast<int>(std::min<long long>(wait.count(), 24LL * 3600 * 1000));
     }
-    if (timerfd_stale_) arm_timerfd();
+    arm_timerfd();
     // Ten thousand checks a second end dozens of connections per wake-up.
     constexpr int max_events = 256;
     struct epoll_event events[max_events];
@@ -199,7 +195,6 @@ void EventLoop::run_once(std::optional<Duration> max_wait) {
             std::uint64_t expirations = 0;
             [[maybe_unused]] ssize_t ignored = read(timer_fd_.get(), &expirations, sizeof expirations);
             armed_deadline_.reset();  // expired: a one-shot timerfd is disarmed
-            timerfd_stale_ = true;
             continue;  // timers run below, once per wake-up
         }
         if (fd == signal_fd_tag) {

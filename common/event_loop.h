@@ -90,9 +90,8 @@ private:
     TimerId next_timer_id_ = 1;
     std::map<int, Callback> signal_handlers_;
     bool stopped_ = false;
-    // The heap's top may differ from what the timerfd holds (armed_deadline_):
-    // run_once() re-arms before it waits.
-    bool timerfd_stale_ = false;
+    // What the timerfd holds (nullopt: disarmed). run_once() sets it to the
+    // heap's top before each wait, with a system call only when they differ.
     std::optional<TimePoint> armed_deadline_;
 };
 
