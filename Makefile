@@ -20,6 +20,9 @@ MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 
 CXX       ?= g++
 BUILD     ?= build
+# Compilers that `make check` and `make demo` run at once (plain `make` runs
+# one unless given -j).
+JOBS      ?= $(shell nproc)
 PKGS      := protobuf-lite libseccomp libcap libnl-3.0 libnl-genl-3.0 libnl-route-3.0 openssl libpcre2-8
 
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wformat=2 -Wconversion -Wno-sign-conversion
@@ -59,7 +62,7 @@ UNIT_BIN := $(BUILD)/tests/unit/unit_tests
 # Small programs the lab tests run (tests/uml/*.cc), linked like the unit tests.
 LAB_TOOLS := $(patsubst %.cc,$(BUILD)/%,$(wildcard tests/uml/*.cc))
 
-.PHONY: all deps check check-unit check-netns check-uml check-demo demo asan install clean bench
+.PHONY: all deps check check-unit check-netns check-uml check-demo demo asan asan-build install clean bench
 .PHONY: deb check-package
 
 all: $(addprefix $(BUILD)/bin/,$(BINARIES)) $(UNIT_BIN) $(LAB_TOOLS)
@@ -128,15 +131,13 @@ deps:
 	else echo "deps: all present"; fi
 
 # ---------------------------------------------------------------- tests
-# Unit tests last, so that the run ends with Criterion's summary.
+# tests/run-all: the build with JOBS compilers, then the labs (netns, UML,
+# demo) while the ASan build, the package and the package suite's Debian root
+# are made beside them at idle priority; then the package suite, ASan, and
+# the unit tests last, so that the run ends with Criterion's summary. It
+# prints each suite's result and time.
 check: deps
-	$(MAKE) all
-	$(MAKE) check-netns
-	$(MAKE) check-uml
-	$(MAKE) check-demo
-	$(MAKE) check-package
-	$(MAKE) asan
-	$(MAKE) check-unit
+	JOBS=$(JOBS) MAKE="$(MAKE)" tests/run-all
 
 check-unit: $(UNIT_BIN)
 	$(UNIT_BIN) --jobs 2
@@ -147,9 +148,12 @@ check-netns: all
 check-uml: all
 	tests/uml/run $(BUILD)/bin
 
-asan:
+# asan-build alone is what `make check` builds beside the labs.
+asan-build:
 	$(MAKE) BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 	  SANITIZE='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/tests/unit/unit_tests
+
+asan: asan-build
 	# The seccomp suite is left to check-unit: the sanitizer runtime makes
 	# syscalls of its own (pipe2, ptrace for leak checks) that the daemons'
 	# allow-lists forbid by design, so under ASan it would test ASan.
@@ -183,7 +187,7 @@ check-package: deps
 # ---------------------------------------------------------------- demo
 # tests/demo/run boots the UML lab (no root needed for it; deps may need it).
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	tests/demo/run $(BUILD)/bin
 
 # The demo as a test: its exit status and the lines it prints once each
