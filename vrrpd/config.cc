@@ -2,6 +2,7 @@
 
 #include <linux/rtnetlink.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -151,7 +152,10 @@ std::uint32_t parse_u32(const Word& word, const std::string& what) {
     throw ConfigError(word.where, "'" + what + "' must be an integer in 0..4294967295, got '" + word.text + "'");
 }
 
-// [blackhole] DEST/LEN [via GW] [dev IF] [table N] [metric N] [src A] [scope S] [blackhole] [no_track]
+// [blackhole] DEST/LEN [via GW] [dev IF] [onlink] [table N] [metric N] [src A] [scope S]
+//     [nexthop [via GW] [dev IF] [weight N] [onlink]]... [blackhole] [no_track]
+// After `nexthop`, via, dev, weight and onlink describe that path; any other
+// option is the route's.
 VirtualRoute parse_route(const ConfigNode& entry) {
     const std::vector<Word> words = words_of(entry);
     VirtualRoute route;
@@ -177,8 +181,15 @@ VirtualRoute parse_route(const ConfigNode& entry) {
                                                   route.destination.to_string());
             return address;
         };
-        if (option == "via" || option == "gw") route.via = same_family(value());
-        else if (option == "dev") route.device = value().text;
+        NextHop* hop = route.nexthops.empty() ? nullptr : &route.nexthops.back();
+        if (option == "nexthop") route.nexthops.emplace_back();
+        else if (option == "via" || option == "gw") (hop ? hop->via : route.via) = same_family(value());
+        else if (option == "dev") (hop ? hop->device : route.device) = value().text;
+        else if (option == "onlink") (hop ? hop->onlink : route.onlink) = true;
+        else if (option == "weight") {
+            if (!hop) throw ConfigError(words[index].where, "'weight' belongs to a 'nexthop'");
+            hop->weight = parse_int(value(), 1, 256, "weight");
+        }
         else if (option == "table") route.table = parse_table(value());
         else if (option == "metric" || option == "preference" || option == "priority")
             route.metric = parse_u32(value(), option);
@@ -190,11 +201,21 @@ VirtualRoute parse_route(const ConfigNode& entry) {
         } else {
             throw ConfigError(words[index].where,
                               "unknown virtual_routes option '" + option +
-                                  "' (via, dev, table, metric, src, scope, blackhole)");
+                                  "' (via, dev, onlink, table, metric, src, scope, nexthop, weight, blackhole)");
         }
     }
-    if (route.blackhole && (route.via || !route.device.empty()))
-        throw ConfigError(entry.where(), "a blackhole route takes no 'via' or 'dev'");
+    if (route.blackhole && (route.via || !route.device.empty() || !route.nexthops.empty()))
+        throw ConfigError(entry.where(), "a blackhole route takes no 'via', 'dev' or 'nexthop'");
+    if (!route.nexthops.empty() && (route.via || !route.device.empty() || route.onlink))
+        throw ConfigError(entry.where(), "a route with 'nexthop' paths takes its 'via', 'dev' and 'onlink' "
+                                         "in each path, not before them");
+    for (const NextHop& hop : route.nexthops)
+        if (!hop.via && hop.device.empty())
+            throw ConfigError(entry.where(), "each 'nexthop' needs 'via GW' or 'dev IF'");
+    if ((route.onlink && !route.via) || std::ranges::any_of(route.nexthops, [](const NextHop& hop) {
+            return hop.onlink && !hop.via;
+        }))
+        throw ConfigError(entry.where(), "'onlink' needs a gateway ('via GW')");
     return route;
 }
 
@@ -484,6 +505,14 @@ std::string VirtualRoute::to_string() const {
     std::string text = (blackhole ? "blackhole " : "") + destination.to_string();
     if (via) text += " via " + via->to_string();
     if (!device.empty()) text += " dev " + device;
+    if (onlink) text += " onlink";
+    for (const NextHop& hop : nexthops) {
+        text += " nexthop";
+        if (hop.via) text += " via " + hop.via->to_string();
+        if (!hop.device.empty()) text += " dev " + hop.device;
+        if (hop.weight != 1) text += " weight " + std::to_string(hop.weight);
+        if (hop.onlink) text += " onlink";
+    }
     if (table != RT_TABLE_MAIN) text += " table " + std::to_string(table);
     if (metric) text += " metric " + std::to_string(*metric);
     if (source) text += " src " + source->to_string();

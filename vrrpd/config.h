@@ -31,10 +31,21 @@ struct VirtualAddress {
 
 // virtual_routes entry, keepalived's subset of ip-route syntax:
 // [blackhole] DEST/LEN [via GW] [dev IF] [table N] [metric N] [src A] [scope S] [blackhole]
+// One path of a multipath route: `nexthop [via GW] [dev IF] [weight N] [onlink]`.
+struct NextHop {
+    std::optional<Address> via;
+    std::string device;             // empty: as a route's (the kernel's choice with via)
+    int weight = 1;                 // 1..256, ip-route's; the kernel keeps weight - 1
+    bool onlink = false;
+    bool operator==(const NextHop&) const = default;
+};
+
 struct VirtualRoute {
     Prefix destination;
     std::optional<Address> via;
     std::string device;             // empty: the instance's interface (or its VMAC) unless blackhole
+    bool onlink = false;            // the gateway is on the link even if no prefix says so
+    std::vector<NextHop> nexthops;  // a multipath route: then no via or dev of its own
     int table = 254;                // RT_TABLE_MAIN
     std::optional<std::uint32_t> metric;
     std::optional<Address> source;
