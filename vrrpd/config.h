@@ -127,6 +127,7 @@ struct VrrpInstanceConfig {
     std::vector<UnicastPeer> unicast_peer_ttl;  // unicast_peer with their TTL bounds, same order
     bool use_vmac = false;
     std::string vmac_name;         // default vrrp.VRID (IPv4), vrrp6.VRID (IPv6)
+    std::optional<std::array<std::uint8_t, 6>> vmac_mac;  // use_vmac's MAC argument
     bool vmac_xmit_base = false;
     std::vector<VirtualRoute> virtual_routes;
     std::vector<VirtualRule> virtual_rules;
@@ -138,8 +139,10 @@ struct VrrpInstanceConfig {
     std::string sync_group;        // filled from vrrp_sync_group
 
     bool unicast() const { return !unicast_peer.empty(); }
-    // The VMAC's MAC: 00-00-5E-00-01-VRID (IPv4), 00-00-5E-00-02-VRID (IPv6).
+    // The VMAC's MAC: the one configured, else RFC 5798's 00-00-5E-00-01-VRID
+    // (IPv4), 00-00-5E-00-02-VRID (IPv6).
     std::array<std::uint8_t, 6> vmac_address() const {
+        if (vmac_mac) return *vmac_mac;
         return {0x00, 0x00, 0x5e, 0x00, static_cast<std::uint8_t>(family == Family::ipv4 ? 1 : 2),
                 static_cast<std::uint8_t>(virtual_router_id)};
     }

@@ -47,6 +47,16 @@ Test(vrrp_config, use_vmac_default_names_and_macs) {
     cr_expect(v6.vmac_address() == mac6);
     cr_expect(v6.vmac_xmit_base);
     cr_expect_eq(parse(" use_vmac vmac51\n").instances[0].vmac_name, "vmac51");
+    const std::array<std::uint8_t, 6> chosen{0x02, 0x00, 0x5e, 0xab, 0x0c, 0x01};
+    VrrpInstanceConfig both = parse(" use_vmac vmac51 02:00:5e:AB:c:01\n").instances[0];
+    cr_expect_eq(both.vmac_name, "vmac51");
+    cr_expect(both.vmac_address() == chosen);
+    VrrpInstanceConfig mac_first = parse(" use_vmac 02:00:5e:ab:0c:01 vmac51\n").instances[0];
+    cr_expect_eq(mac_first.vmac_name, "vmac51");
+    cr_expect(mac_first.vmac_address() == chosen);
+    VrrpInstanceConfig mac_only = parse(" use_vmac 02:00:5e:ab:0c:01\n").instances[0];
+    cr_expect_eq(mac_only.vmac_name, "vrrp.51", "the default name with a MAC alone");
+    cr_expect(mac_only.vmac_address() == chosen);
     cr_expect(!parse("").instances[0].use_vmac);
 }
 
@@ -54,6 +64,16 @@ Test(vrrp_config, use_vmac_errors) {
     EXPECT_ERROR(" use_vmac a_name_far_too_long\n",
                      "/t.conf:4:11: 'a_name_far_too_long' is not an interface name (1..15 characters, no '/', ':' or space)");
     EXPECT_ERROR(" use_vmac eth0\n", "/t.conf:4:2: the VMAC cannot be named as its interface");
+    EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c\n", "/t.conf:4:11: '02:00:5e:ab:0c' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c:01:02\n",
+                 "/t.conf:4:11: '02:00:5e:ab:0c:01:02' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c:g1\n", "/t.conf:4:11: '02:00:5e:ab:0c:g1' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c:100\n",
+                 "/t.conf:4:11: '02:00:5e:ab:0c:100' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    EXPECT_ERROR(" use_vmac 01:00:5e:00:00:12\n", "/t.conf:4:11: '01:00:5e:00:00:12' is not a unicast MAC address");
+    EXPECT_ERROR(" use_vmac 0:0:0:0:0:0\n", "/t.conf:4:11: '0:0:0:0:0:0' is not a unicast MAC address");
+    EXPECT_ERROR(" use_vmac a b\n", "/t.conf:4:13: 'use_vmac' takes one interface name");
+    EXPECT_ERROR(" use_vmac 02:00:00:00:00:01 02:00:00:00:00:02\n", "/t.conf:4:29: 'use_vmac' takes one MAC address");
 }
 
 Test(vrrp_config, virtual_routes) {
