@@ -14,7 +14,7 @@ const Keys& instance_keys() {
     static const Keys keys = {
         "state", "interface", "virtual_router_id", "priority", "advert_int", "version", "nopreempt",
         "preempt", "preempt_delay", "virtual_routes", "virtual_rules", "track_interface",
-        "track_file", "unicast_src_ip", "unicast_peer", "vmac_xmit_base", "v3_checksum_as_v2",
+        "track_file", "unicast_src_ip", "unicast_peer", "use_vmac", "vmac_xmit_base", "v3_checksum_as_v2",
         "skip_check_adv_addr", "garp_master_delay", "garp_master_repeat", "garp_master_refresh",
         "garp_master_refresh_repeat", "garp_interval", "gna_interval", "notify_master",
         "notify_backup", "notify_fault", "notify_stop", "notify"};
@@ -91,10 +91,6 @@ void import_vrrp_instance(Translation& t, const ConfigNode& block) {
                 t.refuse(*type, "vrrpd has no IPsec AH authentication (removed from VRRP by RFC 3768)");
             else
                 body += node_text(node, 1);
-        } else if (key == "use_vmac" && node.args.size() <= 1 && !node.has_block) {
-            body += node_text(node, 1);
-        } else if (key == "use_vmac") {
-            t.refuse(node, "vrrpd's use_vmac takes only a name (its MAC is always 00:00:5e:00:01:VRID)");
         } else if (key == "accept") {
             // vrrpd adds its VIPs and filters nothing: that is keepalived's accept mode.
         } else if (key == "skip_check_adv_addr") {

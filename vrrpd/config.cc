@@ -2,6 +2,8 @@
 
 #include <linux/rtnetlink.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -52,7 +54,7 @@ const config::Schema& instance_schema() {
         {"unicast_src_ip", once_with_value()},
         {"unicast_peer", list_block()},
         {"authentication", KeywordSpec{0, 0, BlockKind::required, &authentication_schema(), false}},
-        {"use_vmac", once_with_args(0, 1)},
+        {"use_vmac", once_with_args(0, 2)},
         {"vmac_xmit_base", once_flag()},
         {"v3_checksum_as_v2", once_flag()},
         {"skip_check_adv_addr", once_flag()},
@@ -115,6 +117,29 @@ Address parse_address(const Word& word) {
     return *address;
 }
 
+// xx:xx:xx:xx:xx:xx, hexadecimal; neither multicast nor all zeros (the VMAC
+// sends and answers ARP with it).
+std::array<std::uint8_t, 6> parse_unicast_mac(const Word& word) {
+    const std::string& text = word.text;
+    auto hex = [](char digit) { return std::isdigit(static_cast<unsigned char>(digit)) ? digit - '0'
+                                                                                      : std::tolower(digit) - 'a' + 10; };
+    // Six groups of one or two hexadecimal digits, ':' between them.
+    std::array<std::uint8_t, 6> mac{};
+    std::size_t at = 0, byte = 0;
+    for (; byte < mac.size(); ++byte) {
+        if (byte > 0 && (at >= text.size() || text[at++] != ':')) break;
+        const std::size_t first = at;
+        while (at < text.size() && at - first < 2 && std::isxdigit(static_cast<unsigned char>(text[at])))
+            mac[byte] = static_cast<std::uint8_t>(mac[byte] * 16 + hex(text[at++]));
+        if (at == first) break;
+    }
+    if (byte != mac.size() || at != text.size())
+        throw ConfigError(word.where, "'" + text + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    if ((mac[0] & 0x01) != 0 || mac == std::array<std::uint8_t, 6>{})
+        throw ConfigError(word.where, "'" + text + "' is not a unicast MAC address");
+    return mac;
+}
+
 int parse_scope(const Word& scope) {
     static const std::map<std::string, int> scopes = {
         {"global", RT_SCOPE_UNIVERSE}, {"universe", RT_SCOPE_UNIVERSE},
@@ -151,7 +176,29 @@ std::uint32_t parse_u32(const Word& word, const std::string& what) {
     throw ConfigError(word.where, "'" + what + "' must be an integer in 0..4294967295, got '" + word.text + "'");
 }
 
-// [blackhole] DEST/LEN [via GW] [dev IF] [table N] [metric N] [src A] [scope S] [blackhole] [no_track]
+// use_vmac [NAME] [MAC], either order as keepalived's: a word with ':' is the
+// MAC (an interface name cannot hold one).
+void read_use_vmac(const ConfigNode& node, VrrpInstanceConfig& instance) {
+    instance.use_vmac = true;
+    for (std::size_t index = 0; index < node.args.size(); ++index) {
+        const Word& word = node.arg(index);
+        if (word.text.find(':') != std::string::npos) {
+            if (instance.vmac_mac) throw ConfigError(word.where, "'use_vmac' takes one MAC address");
+            instance.vmac_mac = parse_unicast_mac(word);
+            continue;
+        }
+        if (!instance.vmac_name.empty()) throw ConfigError(word.where, "'use_vmac' takes one interface name");
+        if (word.text.empty() || word.text.size() > 15 || word.text.find_first_of("/ ") != std::string::npos)
+            throw ConfigError(word.where, "'" + word.text +
+                                              "' is not an interface name (1..15 characters, no '/', ':' or space)");
+        instance.vmac_name = word.text;
+    }
+}
+
+// [blackhole] DEST/LEN [via GW] [dev IF] [onlink] [table N] [metric N] [src A] [scope S]
+//     [nexthop [via GW] [dev IF] [weight N] [onlink]]... [blackhole] [no_track]
+// After `nexthop`, via, dev, weight and onlink describe that path; any other
+// option is the route's.
 VirtualRoute parse_route(const ConfigNode& entry) {
     const std::vector<Word> words = words_of(entry);
     VirtualRoute route;
@@ -177,8 +224,15 @@ VirtualRoute parse_route(const ConfigNode& entry) {
                                                   route.destination.to_string());
             return address;
         };
-        if (option == "via" || option == "gw") route.via = same_family(value());
-        else if (option == "dev") route.device = value().text;
+        NextHop* hop = route.nexthops.empty() ? nullptr : &route.nexthops.back();
+        if (option == "nexthop") route.nexthops.emplace_back();
+        else if (option == "via" || option == "gw") (hop ? hop->via : route.via) = same_family(value());
+        else if (option == "dev") (hop ? hop->device : route.device) = value().text;
+        else if (option == "onlink") (hop ? hop->onlink : route.onlink) = true;
+        else if (option == "weight") {
+            if (!hop) throw ConfigError(words[index].where, "'weight' belongs to a 'nexthop'");
+            hop->weight = parse_int(value(), 1, 256, "weight");
+        }
         else if (option == "table") route.table = parse_table(value());
         else if (option == "metric" || option == "preference" || option == "priority")
             route.metric = parse_u32(value(), option);
@@ -190,11 +244,21 @@ VirtualRoute parse_route(const ConfigNode& entry) {
         } else {
             throw ConfigError(words[index].where,
                               "unknown virtual_routes option '" + option +
-                                  "' (via, dev, table, metric, src, scope, blackhole)");
+                                  "' (via, dev, onlink, table, metric, src, scope, nexthop, weight, blackhole)");
         }
     }
-    if (route.blackhole && (route.via || !route.device.empty()))
-        throw ConfigError(entry.where(), "a blackhole route takes no 'via' or 'dev'");
+    if (route.blackhole && (route.via || !route.device.empty() || !route.nexthops.empty()))
+        throw ConfigError(entry.where(), "a blackhole route takes no 'via', 'dev' or 'nexthop'");
+    if (!route.nexthops.empty() && (route.via || !route.device.empty() || route.onlink))
+        throw ConfigError(entry.where(), "a route with 'nexthop' paths takes its 'via', 'dev' and 'onlink' "
+                                         "in each path, not before them");
+    for (const NextHop& hop : route.nexthops)
+        if (!hop.via && hop.device.empty())
+            throw ConfigError(entry.where(), "each 'nexthop' needs 'via GW' or 'dev IF'");
+    if ((route.onlink && !route.via) || std::ranges::any_of(route.nexthops, [](const NextHop& hop) {
+            return hop.onlink && !hop.via;
+        }))
+        throw ConfigError(entry.where(), "'onlink' needs a gateway ('via GW')");
     return route;
 }
 
@@ -398,16 +462,7 @@ VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version, c
                                node.where().to_string().c_str());
         } else if (key == "v3_checksum_as_v2") instance.v3_checksum_as_v2 = true;
         else if (key == "skip_check_adv_addr") instance.skip_check_adv_addr = true;
-        else if (key == "use_vmac") {
-            instance.use_vmac = true;
-            if (!node.args.empty()) {
-                instance.vmac_name = node.string_arg(0);
-                if (instance.vmac_name.empty() || instance.vmac_name.size() > 15 ||
-                    instance.vmac_name.find_first_of("/ :") != std::string::npos)
-                    throw ConfigError(node.arg(0).where, "'" + instance.vmac_name +
-                                                             "' is not an interface name (1..15 characters, no '/', ':' or space)");
-            }
-        } else if (key == "vmac_xmit_base") instance.vmac_xmit_base = true;
+        else if (key == "use_vmac") read_use_vmac(node, instance); else if (key == "vmac_xmit_base") instance.vmac_xmit_base = true;
         else if (key == "virtual_routes")
             for (const ConfigNode& entry : node.children) instance.virtual_routes.push_back(parse_route(entry));
         else if (key == "virtual_rules")
@@ -484,6 +539,14 @@ std::string VirtualRoute::to_string() const {
     std::string text = (blackhole ? "blackhole " : "") + destination.to_string();
     if (via) text += " via " + via->to_string();
     if (!device.empty()) text += " dev " + device;
+    if (onlink) text += " onlink";
+    for (const NextHop& hop : nexthops) {
+        text += " nexthop";
+        if (hop.via) text += " via " + hop.via->to_string();
+        if (!hop.device.empty()) text += " dev " + hop.device;
+        if (hop.weight != 1) text += " weight " + std::to_string(hop.weight);
+        if (hop.onlink) text += " onlink";
+    }
     if (table != RT_TABLE_MAIN) text += " table " + std::to_string(table);
     if (metric) text += " metric " + std::to_string(*metric);
     if (source) text += " src " + source->to_string();

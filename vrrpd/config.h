@@ -31,10 +31,21 @@ struct VirtualAddress {
 
 // virtual_routes entry, keepalived's subset of ip-route syntax:
 // [blackhole] DEST/LEN [via GW] [dev IF] [table N] [metric N] [src A] [scope S] [blackhole]
+// One path of a multipath route: `nexthop [via GW] [dev IF] [weight N] [onlink]`.
+struct NextHop {
+    std::optional<Address> via;
+    std::string device;             // empty: as a route's (the kernel's choice with via)
+    int weight = 1;                 // 1..256, ip-route's; the kernel keeps weight - 1
+    bool onlink = false;
+    bool operator==(const NextHop&) const = default;
+};
+
 struct VirtualRoute {
     Prefix destination;
     std::optional<Address> via;
     std::string device;             // empty: the instance's interface (or its VMAC) unless blackhole
+    bool onlink = false;            // the gateway is on the link even if no prefix says so
+    std::vector<NextHop> nexthops;  // a multipath route: then no via or dev of its own
     int table = 254;                // RT_TABLE_MAIN
     std::optional<std::uint32_t> metric;
     std::optional<Address> source;
@@ -116,6 +127,7 @@ struct VrrpInstanceConfig {
     std::vector<UnicastPeer> unicast_peer_ttl;  // unicast_peer with their TTL bounds, same order
     bool use_vmac = false;
     std::string vmac_name;         // default vrrp.VRID (IPv4), vrrp6.VRID (IPv6)
+    std::optional<std::array<std::uint8_t, 6>> vmac_mac;  // use_vmac's MAC argument
     bool vmac_xmit_base = false;
     std::vector<VirtualRoute> virtual_routes;
     std::vector<VirtualRule> virtual_rules;
@@ -127,8 +139,10 @@ struct VrrpInstanceConfig {
     std::string sync_group;        // filled from vrrp_sync_group
 
     bool unicast() const { return !unicast_peer.empty(); }
-    // The VMAC's MAC: 00-00-5E-00-01-VRID (IPv4), 00-00-5E-00-02-VRID (IPv6).
+    // The VMAC's MAC: the one configured, else RFC 5798's 00-00-5E-00-01-VRID
+    // (IPv4), 00-00-5E-00-02-VRID (IPv6).
     std::array<std::uint8_t, 6> vmac_address() const {
+        if (vmac_mac) return *vmac_mac;
         return {0x00, 0x00, 0x5e, 0x00, static_cast<std::uint8_t>(family == Family::ipv4 ? 1 : 2),
                 static_cast<std::uint8_t>(virtual_router_id)};
     }

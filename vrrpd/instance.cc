@@ -57,14 +57,19 @@ int Instance::advert_index() const {
     return ifindex();
 }
 
-int Instance::route_index(const VirtualRoute& route) const {
-    if (route.blackhole) return 0;
-    if (!route.device.empty()) {
-        if (route.device == config_.interface) return ifindex();
-        auto other = io_.netlink.link(route.device);
+std::optional<std::vector<int>> Instance::route_indexes(const VirtualRoute& route) const {
+    auto path_index = [&](const std::string& device, bool has_gateway) {
+        if (device.empty()) return has_gateway ? 0 : vip_index();
+        if (device == config_.interface) return ifindex();
+        auto other = io_.netlink.link(device);
         return other ? other->index : -1;
-    }
-    return route.via ? 0 : vip_index();
+    };
+    std::vector<int> indexes;
+    if (route.blackhole) indexes.push_back(0);
+    else if (route.nexthops.empty()) indexes.push_back(path_index(route.device, route.via.has_value()));
+    for (const NextHop& hop : route.nexthops) indexes.push_back(path_index(hop.device, hop.via.has_value()));
+    if (std::ranges::find(indexes, -1) != indexes.end()) return std::nullopt;
+    return indexes;
 }
 
 void Instance::acquire_vmac() {
@@ -90,12 +95,12 @@ void Instance::release() {
 
 void Instance::add_routes(const std::vector<VirtualRoute>& routes, const std::vector<VirtualRule>& rules) {
     for (const VirtualRoute& route : routes) {
-        const int index = route_index(route);
-        if (index < 0) {
+        const auto indexes = route_indexes(route);
+        if (!indexes) {
             HK_LOG_WARNING("%s: no interface for route %s", config_.name.c_str(), route.to_string().c_str());
             continue;
         }
-        if (int rc = io_.netlink.add_route(route, index); rc != 0)
+        if (int rc = io_.netlink.add_route(route, *indexes); rc != 0)
             HK_LOG_ERROR("%s: cannot add route %s: %s", config_.name.c_str(), route.to_string().c_str(),
                          std::strerror(rc));
     }
@@ -111,9 +116,9 @@ void Instance::remove_routes(const std::vector<VirtualRoute>& routes, const std:
             HK_LOG_ERROR("%s: cannot remove rule %s: %s", config_.name.c_str(), rule.to_string().c_str(),
                          std::strerror(rc));
     for (const VirtualRoute& route : routes) {
-        const int index = route_index(route);
-        if (index < 0) continue;
-        if (int rc = io_.netlink.delete_route(route, index); rc != 0)
+        const auto indexes = route_indexes(route);
+        if (!indexes) continue;
+        if (int rc = io_.netlink.delete_route(route, *indexes); rc != 0)
             HK_LOG_ERROR("%s: cannot remove route %s: %s", config_.name.c_str(), route.to_string().c_str(),
                          std::strerror(rc));
     }

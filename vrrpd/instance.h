@@ -86,7 +86,10 @@ private:
     int device_index(const VirtualAddress& vip) const;
     int vip_index() const;     // where VIPs without `dev` go: the VMAC or the interface
     int advert_index() const;  // where adverts leave: the VMAC unless vmac_xmit_base (IPv4)
-    int route_index(const VirtualRoute& route) const;
+    // The interface index of each path (one for a single-path route, one per
+    // nexthop otherwise; 0: the kernel's choice), or nothing when a named
+    // interface does not exist.
+    std::optional<std::vector<int>> route_indexes(const VirtualRoute& route) const;
     void acquire_vmac();
     void add_routes(const std::vector<VirtualRoute>& routes, const std::vector<VirtualRule>& rules);
     void remove_routes(const std::vector<VirtualRoute>& routes, const std::vector<VirtualRule>& rules);

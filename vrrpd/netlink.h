@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <set>
 #include <string>
 #include <vector>
@@ -68,11 +69,12 @@ public:
     std::optional<std::uint32_t> ipv4_conf(int index, int id) const;
     std::vector<int> link_indexes() const;
 
-    // virtual_routes and virtual_rules (netlink_routes.cc). `ifindex` is the
-    // route's device when it names none (0: let the kernel choose). Adding
-    // what is present and removing what is absent succeed.
-    int add_route(const VirtualRoute& route, int ifindex);
-    int delete_route(const VirtualRoute& route, int ifindex);
+    // virtual_routes and virtual_rules (netlink_routes.cc). `ifindexes` holds
+    // the device of each path (Instance::route_indexes: the route's own, or
+    // one per nexthop; 0: let the kernel choose). Adding what is present and
+    // removing what is absent succeed.
+    int add_route(const VirtualRoute& route, std::span<const int> ifindexes);
+    int delete_route(const VirtualRoute& route, std::span<const int> ifindexes);
     int add_rule(const VirtualRule& rule);
     int delete_rule(const VirtualRule& rule);
 

@@ -7,6 +7,7 @@
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <new>
@@ -53,7 +54,23 @@ int errno_of(int nl_error) {
     }
 }
 
-std::unique_ptr<rtnl_route, RoutePut> make_route(const VirtualRoute& route, int ifindex, bool for_delete) {
+bool has_gateway(const VirtualRoute& route) {
+    return route.via || std::ranges::any_of(route.nexthops, [](const NextHop& hop) { return hop.via.has_value(); });
+}
+
+void add_path(rtnl_route* route, const std::optional<Address>& via, int ifindex, int weight, bool onlink) {
+    rtnl_nexthop* hop = rtnl_route_nh_alloc();
+    if (!hop) throw std::bad_alloc();
+    if (ifindex != 0) rtnl_route_nh_set_ifindex(hop, ifindex);
+    if (via) rtnl_route_nh_set_gateway(hop, make(*via).get());
+    // rtnh_hops carries weight - 1 (ip-route's "weight 1" is 0 on the wire).
+    rtnl_route_nh_set_weight(hop, static_cast<std::uint8_t>(weight - 1));
+    if (onlink) rtnl_route_nh_set_flags(hop, RTNH_F_ONLINK);
+    rtnl_route_add_nexthop(route, hop);  // the route owns it now
+}
+
+std::unique_ptr<rtnl_route, RoutePut> make_route(const VirtualRoute& route, std::span<const int> ifindexes,
+                                                 bool for_delete) {
     std::unique_ptr<rtnl_route, RoutePut> built(rtnl_route_alloc());
     if (!built) throw std::bad_alloc();
     const Family family = route.destination.address.family;
@@ -67,18 +84,23 @@ std::unique_ptr<rtnl_route, RoutePut> make_route(const VirtualRoute& route, int 
     // Deleting with scope "nowhere" matches whatever scope the kernel kept (as ip route del).
     std::uint8_t scope = RT_SCOPE_UNIVERSE;
     if (route.scope) scope = static_cast<std::uint8_t>(*route.scope);
-    else if (!route.via && !route.blackhole && family == Family::ipv4) scope = RT_SCOPE_LINK;
+    else if (!has_gateway(route) && !route.blackhole && family == Family::ipv4) scope = RT_SCOPE_LINK;
     rtnl_route_set_scope(built.get(), for_delete ? static_cast<std::uint8_t>(RT_SCOPE_NOWHERE) : scope);
     if (route.blackhole) {
         rtnl_route_set_type(built.get(), RTN_BLACKHOLE);
         return built;
     }
     rtnl_route_set_type(built.get(), RTN_UNICAST);
-    rtnl_nexthop* hop = rtnl_route_nh_alloc();
-    if (!hop) throw std::bad_alloc();
-    if (ifindex != 0) rtnl_route_nh_set_ifindex(hop, ifindex);
-    if (route.via) rtnl_route_nh_set_gateway(hop, make(*route.via).get());
-    rtnl_route_add_nexthop(built.get(), hop);  // the route owns it now
+    if (route.nexthops.empty()) add_path(built.get(), route.via, ifindexes[0], 1, route.onlink);
+    for (std::size_t path = 0; path < route.nexthops.size(); ++path) {
+        const NextHop& hop = route.nexthops[path];
+        add_path(built.get(), hop.via, ifindexes[path], hop.weight, hop.onlink);
+    }
+    // libnl sends a route of one path as RTA_GATEWAY and RTA_OIF, without the
+    // path's flags: its onlink goes in the route's own flags (as ip-route's).
+    const bool sole_path_onlink = route.nexthops.empty() ? route.onlink
+                                  : route.nexthops.size() == 1 && route.nexthops[0].onlink;
+    if (sole_path_onlink) rtnl_route_set_flags(built.get(), RTNH_F_ONLINK);
     return built;
 }
 
@@ -97,14 +119,14 @@ std::unique_ptr<rtnl_rule, RulePut> make_rule(const VirtualRule& rule) {
 
 }  // namespace
 
-int Netlink::add_route(const VirtualRoute& route, int ifindex) {
-    auto built = make_route(route, ifindex, false);
+int Netlink::add_route(const VirtualRoute& route, std::span<const int> ifindexes) {
+    auto built = make_route(route, ifindexes, false);
     const int rc = rtnl_route_add(request_.get(), built.get(), NLM_F_CREATE | NLM_F_REPLACE);
     return rc < 0 ? errno_of(rc) : 0;
 }
 
-int Netlink::delete_route(const VirtualRoute& route, int ifindex) {
-    auto built = make_route(route, ifindex, true);
+int Netlink::delete_route(const VirtualRoute& route, std::span<const int> ifindexes) {
+    auto built = make_route(route, ifindexes, true);
     const int rc = rtnl_route_delete(request_.get(), built.get(), 0);
     if (rc < 0 && errno_of(rc) != ENOENT && errno_of(rc) != ESRCH) return errno_of(rc);
     return 0;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # virtual_routes and virtual_rules (issue 3, keepalived-features §1.2): they
 # exist only on the MASTER. Routes with a gateway, a table and metric, a
-# blackhole and a VIP as preferred source; rules from and to a prefix with a
+# blackhole, a VIP as preferred source, multipath (nexthop with weights) and
+# onlink; rules from and to a prefix with a
 # table and priority. They follow the mastership on failover, go on a
 # graceful stop, and a reload that changes one route touches only it.
 set -euo pipefail
@@ -24,6 +25,8 @@ vrrp_instance VI_1 {
         198.51.100.0/25 via 192.0.2.1
         203.0.113.0/24 dev eth0 table 100 metric 5
         blackhole 198.51.100.128/25
+        203.0.113.192/26 nexthop via 192.0.2.1 weight 3 nexthop via 192.0.2.2 dev eth0
+        203.0.113.0/26 via 198.51.100.254 dev eth0 onlink
         ${3:-203.0.113.64/26 dev eth0 src 192.0.2.100}
     }
     virtual_rules {
@@ -34,7 +37,7 @@ vrrp_instance VI_1 {
 EOF2
 }
 routes() { # HOST: our routes (proto 18), main and table 100, and our rules
-  hk_ns_exec "$1" ip -4 route show table all proto 18 | sort
+  hk_ns_exec "$1" ip -o -4 route show table all proto 18 | sort
   hk_ns_exec "$1" ip -4 rule show | grep -E '^100[01]:' || true
 }
 expect_routes() { # HOST
@@ -43,6 +46,9 @@ expect_routes() { # HOST
   hk_assert_line '^198\.51\.100\.0/25 via 192\.0\.2\.1 dev eth0' "$r" "$1: route via"
   hk_assert_line '^203\.0\.113\.0/24 dev eth0 table 100 .*metric 5' "$r" "$1: route in table 100 with metric"
   hk_assert_line '^blackhole 198\.51\.100\.128/25' "$r" "$1: blackhole route"
+  hk_assert_line '^203\.0\.113\.192/26 .*nexthop via 192\.0\.2\.1 dev eth0 weight 3 .*nexthop via 192\.0\.2\.2 dev eth0 weight 1' \
+    "$r" "$1: multipath route, its weights"
+  hk_assert_line '^203\.0\.113\.0/26 via 198\.51\.100\.254 dev eth0 .*onlink' "$r" "$1: onlink route"
   hk_assert_line '^1000:\s+from 192\.0\.2\.100 lookup 100' "$r" "$1: rule from"
   hk_assert_line '^1001:\s+from all to 198\.51\.100\.0/24 lookup 100' "$r" "$1: rule to"
 }

@@ -6,7 +6,8 @@
 # with the virtual MAC: a client's neighbour entry for the VIP says
 # 00:00:5e:00:01:33 before and after a failover, so the client keeps working
 # without a new ARP. The backup's VMAC carries no VIP and no IPv6 address. A
-# graceful stop deletes the VMAC and restores eth0's settings.
+# graceful stop deletes the VMAC and restores eth0's settings. With a name
+# and a MAC (use_vmac NAME MAC) the VMAC has both.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$HK_NETNS_DIR/vrrp_lib.sh"
@@ -71,3 +72,23 @@ hk_wait_for 'vr_is b VI_1 MASTER' 4 || hk_fail "b did not come back as MASTER"
 grep -q "adopting VMAC vrrp.51" "$(hk_daemon_log b vrrpd)" || hk_fail "b did not adopt its old VMAC"
 hk_ns_exec c ping -c 1 -W 2 192.0.2.100 >/dev/null || hk_fail "c cannot ping the VIP after b's restart"
 echo "ok: use_vmac"
+
+# use_vmac NAME MAC (keepalived's order is free): that name, that MAC.
+vr_conf a <<EOF2
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    version 3
+    priority 90
+    advert_int 0.1
+    use_vmac 02:00:5e:ab:0c:01 vmac51
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+EOF2
+vr_start a
+hk_wait_for 'vr_is a VI_1 BACKUP' 4 || hk_fail "a did not come up as BACKUP"
+hk_assert_eq "02:00:5e:ab:0c:01" "$(lladdr a vmac51)" "a: vmac51's configured MAC"
+hk_ns_exec a ip link show dev vrrp.51 >/dev/null 2>&1 && hk_fail "a made vrrp.51 too"
+echo "ok: use_vmac with a name and a MAC"

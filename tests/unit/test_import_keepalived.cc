@@ -456,3 +456,25 @@ Test(import, names_defined_twice_and_names_taken_by_scripts) {
     cr_expect(out.vrrpd_conf.find("file /run/drain") != std::string::npos, "the first track_file kept");
     cr_expect(out.vrrpd_conf.find("/run/other") == std::string::npos, "the second one left out");
 }
+
+Test(import, vmac_with_a_mac_and_multipath_routes) {
+    const auto out = import_text("vrrp_instance VI_1 {\n"
+                                 "    interface eth0\n"
+                                 "    virtual_router_id 51\n"
+                                 "    use_vmac vmac51 02:00:5e:ab:0c:01\n"
+                                 "    virtual_routes {\n"
+                                 "        203.0.113.0/24 nexthop via 192.0.2.1 weight 3 nexthop via 192.0.2.2 dev eth1\n"
+                                 "        198.51.100.0/24 via 203.0.113.254 dev eth0 onlink\n"
+                                 "    }\n"
+                                 "}\n");
+    expect_refusals(out, {});
+    const vrrpd::VrrpdConfig vrrp = vrrpd_of(out);
+    const vrrpd::VrrpInstanceConfig& instance = vrrp.instances.at(0);
+    EXPECT_TEXT(instance.vmac_name, "vmac51");
+    const std::array<std::uint8_t, 6> mac{0x02, 0x00, 0x5e, 0xab, 0x0c, 0x01};
+    cr_expect(instance.vmac_address() == mac);
+    cr_assert_eq(instance.virtual_routes.size(), 2u);
+    EXPECT_TEXT(instance.virtual_routes[0].to_string(),
+                "203.0.113.0/24 nexthop via 192.0.2.1 weight 3 nexthop via 192.0.2.2 dev eth1");
+    EXPECT_TEXT(instance.virtual_routes[1].to_string(), "198.51.100.0/24 via 203.0.113.254 dev eth0 onlink");
+}

@@ -47,6 +47,16 @@ Test(vrrp_config, use_vmac_default_names_and_macs) {
     cr_expect(v6.vmac_address() == mac6);
     cr_expect(v6.vmac_xmit_base);
     cr_expect_eq(parse(" use_vmac vmac51\n").instances[0].vmac_name, "vmac51");
+    const std::array<std::uint8_t, 6> chosen{0x02, 0x00, 0x5e, 0xab, 0x0c, 0x01};
+    VrrpInstanceConfig both = parse(" use_vmac vmac51 02:00:5e:AB:c:01\n").instances[0];
+    cr_expect_eq(both.vmac_name, "vmac51");
+    cr_expect(both.vmac_address() == chosen);
+    VrrpInstanceConfig mac_first = parse(" use_vmac 02:00:5e:ab:0c:01 vmac51\n").instances[0];
+    cr_expect_eq(mac_first.vmac_name, "vmac51");
+    cr_expect(mac_first.vmac_address() == chosen);
+    VrrpInstanceConfig mac_only = parse(" use_vmac 02:00:5e:ab:0c:01\n").instances[0];
+    cr_expect_eq(mac_only.vmac_name, "vrrp.51", "the default name with a MAC alone");
+    cr_expect(mac_only.vmac_address() == chosen);
     cr_expect(!parse("").instances[0].use_vmac);
 }
 
@@ -54,6 +64,16 @@ Test(vrrp_config, use_vmac_errors) {
     EXPECT_ERROR(" use_vmac a_name_far_too_long\n",
                      "/t.conf:4:11: 'a_name_far_too_long' is not an interface name (1..15 characters, no '/', ':' or space)");
     EXPECT_ERROR(" use_vmac eth0\n", "/t.conf:4:2: the VMAC cannot be named as its interface");
+    EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c\n", "/t.conf:4:11: '02:00:5e:ab:0c' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c:01:02\n",
+                 "/t.conf:4:11: '02:00:5e:ab:0c:01:02' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c:g1\n", "/t.conf:4:11: '02:00:5e:ab:0c:g1' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c:100\n",
+                 "/t.conf:4:11: '02:00:5e:ab:0c:100' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    EXPECT_ERROR(" use_vmac 01:00:5e:00:00:12\n", "/t.conf:4:11: '01:00:5e:00:00:12' is not a unicast MAC address");
+    EXPECT_ERROR(" use_vmac 0:0:0:0:0:0\n", "/t.conf:4:11: '0:0:0:0:0:0' is not a unicast MAC address");
+    EXPECT_ERROR(" use_vmac a b\n", "/t.conf:4:13: 'use_vmac' takes one interface name");
+    EXPECT_ERROR(" use_vmac 02:00:00:00:00:01 02:00:00:00:00:02\n", "/t.conf:4:29: 'use_vmac' takes one MAC address");
 }
 
 Test(vrrp_config, virtual_routes) {
@@ -83,14 +103,62 @@ Test(vrrp_config, virtual_routes) {
     cr_expect_eq(routes[1].to_string(), "203.0.113.0/24 dev eth1 table 100 metric 5 src 192.0.2.100");
 }
 
+Test(vrrp_config, virtual_routes_multipath_and_onlink) {
+    const auto routes = parse(" virtual_routes {\n"
+                              "  198.51.100.0/24 nexthop via 192.0.2.1 weight 2 nexthop via 192.0.2.2 dev eth1"
+                              " onlink table 100\n"
+                              "  203.0.113.0/24 via 198.51.100.254 dev eth0 onlink\n"
+                              "  2001:db8:1::/48 nexthop via 2001:db8::1 nexthop dev eth1 weight 256\n"
+                              " }\n")
+                            .instances[0]
+                            .virtual_routes;
+    cr_assert_eq(routes.size(), 3u);
+    cr_assert_eq(routes[0].nexthops.size(), 2u);
+    cr_expect(!routes[0].via && routes[0].device.empty() && !routes[0].onlink);
+    cr_expect(routes[0].nexthops[0].via == Address::parse("192.0.2.1"));
+    cr_expect_eq(routes[0].nexthops[0].weight, 2);
+    cr_expect(routes[0].nexthops[0].device.empty() && !routes[0].nexthops[0].onlink);
+    cr_expect(routes[0].nexthops[1].via == Address::parse("192.0.2.2"));
+    cr_expect_eq(routes[0].nexthops[1].device, "eth1");
+    cr_expect_eq(routes[0].nexthops[1].weight, 1);
+    cr_expect(routes[0].nexthops[1].onlink);
+    cr_expect_eq(routes[0].table, 100, "an option after the paths is the route's");
+    const std::string multipath = routes[0].to_string();
+    cr_expect_str_eq(multipath.c_str(), "198.51.100.0/24 nexthop via 192.0.2.1 weight 2 nexthop via 192.0.2.2 "
+                                        "dev eth1 onlink table 100");
+    cr_expect(routes[1].onlink && routes[1].nexthops.empty());
+    const std::string onlink = routes[1].to_string();
+    cr_expect_str_eq(onlink.c_str(), "203.0.113.0/24 via 198.51.100.254 dev eth0 onlink");
+    cr_assert_eq(routes[2].nexthops.size(), 2u);
+    cr_expect(!routes[2].nexthops[1].via);
+    cr_expect_eq(routes[2].nexthops[1].weight, 256);
+    cr_expect(!(routes[0] == routes[1]));
+}
+
 Test(vrrp_config, virtual_routes_errors) {
     EXPECT_ERROR(" virtual_routes {\n  198.51.100.0/24 via\n }\n", "/t.conf:5:19: 'via' needs a value");
     EXPECT_ERROR(" virtual_routes {\n  198.51.100.0/24 via 2001:db8::1\n }\n",
                      "/t.conf:5:23: '2001:db8::1' is not of the family of 198.51.100.0/24");
     EXPECT_ERROR(" virtual_routes {\n  198.51.100.0/24 weight 3\n }\n",
-                     "/t.conf:5:19: unknown virtual_routes option 'weight' (via, dev, table, metric, src, scope, blackhole)");
+                     "/t.conf:5:19: 'weight' belongs to a 'nexthop'");
+    EXPECT_ERROR(" virtual_routes {\n  198.51.100.0/24 mtu 1400\n }\n",
+                     "/t.conf:5:19: unknown virtual_routes option 'mtu' (via, dev, onlink, table, metric, src, "
+                     "scope, nexthop, weight, blackhole)");
     EXPECT_ERROR(" virtual_routes {\n  blackhole 198.51.100.0/24 via 192.0.2.1\n }\n",
-                     "/t.conf:5:3: a blackhole route takes no 'via' or 'dev'");
+                     "/t.conf:5:3: a blackhole route takes no 'via', 'dev' or 'nexthop'");
+    EXPECT_ERROR(" virtual_routes {\n  blackhole 198.51.100.0/24 nexthop via 192.0.2.1\n }\n",
+                     "/t.conf:5:3: a blackhole route takes no 'via', 'dev' or 'nexthop'");
+    EXPECT_ERROR(" virtual_routes {\n  198.51.100.0/24 via 192.0.2.1 nexthop via 192.0.2.2\n }\n",
+                     "/t.conf:5:3: a route with 'nexthop' paths takes its 'via', 'dev' and 'onlink' in each "
+                     "path, not before them");
+    EXPECT_ERROR(" virtual_routes {\n  198.51.100.0/24 nexthop weight 2\n }\n",
+                     "/t.conf:5:3: each 'nexthop' needs 'via GW' or 'dev IF'");
+    EXPECT_ERROR(" virtual_routes {\n  198.51.100.0/24 nexthop via 192.0.2.1 weight 257\n }\n",
+                     "/t.conf:5:48: 'weight' must be an integer in 1..256, got '257'");
+    EXPECT_ERROR(" virtual_routes {\n  198.51.100.0/24 nexthop dev eth0 onlink\n }\n",
+                     "/t.conf:5:3: 'onlink' needs a gateway ('via GW')");
+    EXPECT_ERROR(" virtual_routes {\n  198.51.100.0/24 nexthop via 2001:db8::1\n }\n",
+                     "/t.conf:5:31: '2001:db8::1' is not of the family of 198.51.100.0/24");
     EXPECT_ERROR(" virtual_routes {\n  nonsense\n }\n", "/t.conf:5:3: 'nonsense' is not an ADDRESS[/PREFIX]");
 }
 
