@@ -92,15 +92,17 @@ void Ipvsd::use_owned_file(OwnedServicesFile file) {
         HK_LOG_ERROR("%s: %zu more line(s) ignored", file.path().c_str(),
                      loaded.parse.errors.size() - errors_said);
     const std::set<ServiceKey> declared = declared_keys();
+    std::size_t undeclared = 0;
     for (const ServiceKey& key : loaded.parse.services)
-        if (!declared.contains(key)) released_.insert(key);
+        if (!declared.contains(key) && released_.insert(key).second) ++undeclared;
     // A first start, or a damaged file, is written anew by the first reconciliation.
     if (!loaded.missing && loaded.parse.errors.empty()) owned_recorded_ = loaded.parse.services;
     else owned_recorded_.reset();
-    HK_LOG_INFO("%s: %s", file.path().c_str(),
-                loaded.missing ? "none yet (first start): nothing to release"
-                               : (std::to_string(loaded.parse.services.size()) + " owned service(s) listed")
-                                     .c_str());
+    if (loaded.missing)
+        HK_LOG_INFO("%s: none yet (first start): nothing to release", file.path().c_str());
+    else
+        HK_LOG_INFO("%s: %zu owned service(s) listed, %zu no longer in ipvsd.conf: released",
+                    file.path().c_str(), loaded.parse.services.size(), undeclared);
     owned_file_ = std::move(file);
 }
 
