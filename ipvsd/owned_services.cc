@@ -25,9 +25,12 @@ constexpr off_t largest_file = 64 * 1024 * 1024;
 
 std::string protocol_word(std::uint16_t protocol) {
     switch (protocol) {
-    case IPPROTO_TCP: return "TCP";
-    case IPPROTO_UDP: return "UDP";
-    case IPPROTO_SCTP: return "SCTP";
+        case IPPROTO_TCP:
+            return "TCP";
+        case IPPROTO_UDP:
+            return "UDP";
+        case IPPROTO_SCTP:
+            return "SCTP";
     }
     return {};
 }
@@ -67,12 +70,15 @@ std::vector<std::string_view> words(std::string_view line) {
 // One service line, or why it is not one.
 std::variant<ServiceKey, std::string> parse_line(std::string_view line) {
     const std::vector<std::string_view> word = words(line);
-    if (word.size() != 3) return std::string("expected PROTOCOL ADDRESS PORT or FWM MARK IPv4|IPv6");
+    if (word.size() != 3)
+        return std::string("expected PROTOCOL ADDRESS PORT or FWM MARK IPv4|IPv6");
     ServiceKey key;
     if (word[0] == "FWM") {
         const auto mark = number(word[1], 0xffffffffu);
-        if (!mark || *mark == 0) return std::string("firewall mark is not a number from 1 to 4294967295");
-        if (word[2] != "IPv4" && word[2] != "IPv6") return std::string("family is not IPv4 or IPv6");
+        if (!mark || *mark == 0)
+            return std::string("firewall mark is not a number from 1 to 4294967295");
+        if (word[2] != "IPv4" && word[2] != "IPv6")
+            return std::string("family is not IPv4 or IPv6");
         key.family = word[2] == "IPv6" ? AF_INET6 : AF_INET;
         key.protocol = 0;
         key.fwmark = static_cast<std::uint32_t>(*mark);
@@ -105,7 +111,8 @@ std::string format_owned_services(const std::set<ServiceKey>& services) {
     text += '\n';
     for (const ServiceKey& key : services) {
         if (key.fwmark != 0) {
-            text += "FWM " + std::to_string(key.fwmark) + (key.family == AF_INET6 ? " IPv6\n" : " IPv4\n");
+            text += "FWM " + std::to_string(key.fwmark) +
+                    (key.family == AF_INET6 ? " IPv6\n" : " IPv4\n");
             continue;
         }
         const std::string protocol = protocol_word(key.protocol);
@@ -127,8 +134,9 @@ OwnedServicesParse parse_owned_services(std::string_view text, const std::string
         const std::string where = file_name + ":" + std::to_string(line_number) + ": ";
         if (line_number == 1) {
             if (line == owned_services_header) continue;
-            parsed.errors.push_back(where + "not ipvsd's list of owned services (the first line is not '" +
-                                    std::string(owned_services_header) + "'): ignored, nothing in it is deleted");
+            parsed.errors.push_back(
+                where + "not ipvsd's list of owned services (the first line is not '" +
+                std::string(owned_services_header) + "'): ignored, nothing in it is deleted");
             return parsed;
         }
         if (line.empty() || line.front() == '#') continue;
@@ -138,8 +146,10 @@ OwnedServicesParse parse_owned_services(std::string_view text, const std::string
             continue;
         }
         auto result = parse_line(line);
-        if (auto* key = std::get_if<ServiceKey>(&result)) parsed.services.insert(*key);
-        else parsed.errors.push_back(where + std::get<std::string>(result) + ": line ignored");
+        if (auto* key = std::get_if<ServiceKey>(&result))
+            parsed.services.insert(*key);
+        else
+            parsed.errors.push_back(where + std::get<std::string>(result) + ": line ignored");
     }
     if (line_number == 0)
         parsed.errors.push_back(file_name + ":1: empty, not even the header line: ignored");
@@ -161,12 +171,15 @@ OwnedServicesFile OwnedServicesFile::open(const std::string& socket_dir, uid_t o
     const bool made = ::mkdirat(parent.get(), directory_name, 0700) == 0;
     if (!made && errno != EEXIST) throw std::runtime_error(failure("cannot create", path));
     // O_NOFOLLOW: a symbolic link planted there is refused, not followed.
-    UniqueFd directory(::openat(parent.get(), directory_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!directory) throw std::runtime_error(failure("cannot open", path) + " (it must be a directory)");
+    UniqueFd directory(
+        ::openat(parent.get(), directory_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!directory)
+        throw std::runtime_error(failure("cannot open", path) + " (it must be a directory)");
     if (made && ::geteuid() == 0 && ::fchown(directory.get(), owner, group) != 0)
         throw std::runtime_error(failure("cannot give the account", path));
-    struct stat info{};
-    if (::fstat(directory.get(), &info) != 0) throw std::runtime_error(failure("cannot stat", path));
+    struct stat info {};
+    if (::fstat(directory.get(), &info) != 0)
+        throw std::runtime_error(failure("cannot stat", path));
     if (info.st_uid != owner || (info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
@@ -179,16 +192,21 @@ OwnedServicesFile OwnedServicesFile::open(const std::string& socket_dir, uid_t o
 
 OwnedServicesFile::Loaded OwnedServicesFile::load() const {
     Loaded loaded;
-    UniqueFd file(::openat(directory_.get(), file_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    UniqueFd file(
+        ::openat(directory_.get(), file_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
     if (!file) {
-        if (errno == ENOENT) loaded.missing = true;
-        else loaded.parse.errors.push_back(failure("cannot open", path_) + ": nothing in it is deleted");
+        if (errno == ENOENT)
+            loaded.missing = true;
+        else
+            loaded.parse.errors.push_back(failure("cannot open", path_) +
+                                          ": nothing in it is deleted");
         return loaded;
     }
-    struct stat info{};
+    struct stat info {};
     if (::fstat(file.get(), &info) != 0 || !S_ISREG(info.st_mode) || info.st_size > largest_file) {
         loaded.parse.errors.push_back(path_ + ": not a regular file of at most " +
-                                      std::to_string(largest_file) + " bytes: nothing in it is deleted");
+                                      std::to_string(largest_file) +
+                                      " bytes: nothing in it is deleted");
         return loaded;
     }
     std::string text(static_cast<std::size_t>(info.st_size), '\0');
@@ -197,7 +215,8 @@ OwnedServicesFile::Loaded OwnedServicesFile::load() const {
         const ssize_t n = ::read(file.get(), text.data() + got, text.size() - got);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            loaded.parse.errors.push_back(failure("cannot read", path_) + ": nothing in it is deleted");
+            loaded.parse.errors.push_back(failure("cannot read", path_) +
+                                          ": nothing in it is deleted");
             return loaded;
         }
         if (n == 0) break;
@@ -211,8 +230,8 @@ OwnedServicesFile::Loaded OwnedServicesFile::load() const {
 std::string OwnedServicesFile::save(const std::set<ServiceKey>& services) const {
     const std::string text = format_owned_services(services);
     const std::string temporary = path_ + ".new";
-    UniqueFd file(::openat(directory_.get(), temporary_name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                           0600));
+    UniqueFd file(::openat(directory_.get(), temporary_name,
+                           O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!file) return failure("cannot create", temporary);
     std::size_t written = 0;
     while (written < text.size()) {

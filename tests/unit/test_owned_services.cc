@@ -65,9 +65,10 @@ OwnedServicesFile open_in(const TempDir& dir) {
 }  // namespace
 
 Test(owned_services, format_lists_every_kind_of_service) {
-    const std::set<ServiceKey> services = {
-        service(IPPROTO_TCP, "192.0.2.100", 80), service(IPPROTO_UDP, "2001:db8::1", 53),
-        service(IPPROTO_SCTP, "198.51.100.7", 0), fwmark(7, AF_INET), fwmark(4294967295u, AF_INET6)};
+    const std::set<ServiceKey> services = {service(IPPROTO_TCP, "192.0.2.100", 80),
+                                           service(IPPROTO_UDP, "2001:db8::1", 53),
+                                           service(IPPROTO_SCTP, "198.51.100.7", 0),
+                                           fwmark(7, AF_INET), fwmark(4294967295u, AF_INET6)};
     EXPECT_TEXT(format_owned_services(services),
                 "hakeep-ipvsd-owned-services 1\n"
                 "FWM 7 IPv4\n"
@@ -89,7 +90,8 @@ Test(owned_services, empty_set_is_the_header_alone) {
 
 Test(owned_services, comments_blank_lines_and_spacing) {
     const OwnedServicesParse parsed = parse_owned_services(
-        "hakeep-ipvsd-owned-services 1\n# written by hand\n\n  TCP\t192.0.2.1   8080  \nFWM 3 IPv6", "f");
+        "hakeep-ipvsd-owned-services 1\n# written by hand\n\n  TCP\t192.0.2.1   8080  \nFWM 3 IPv6",
+        "f");
     cr_expect(parsed.errors.empty());
     cr_expect(parsed.services ==
               std::set<ServiceKey>({service(IPPROTO_TCP, "192.0.2.1", 8080), fwmark(3, AF_INET6)}));
@@ -99,11 +101,14 @@ Test(owned_services, wrong_header_ignores_the_whole_file) {
     for (const char* text : {"hakeep-ipvsd-owned-services 2\nTCP 192.0.2.1 80\n",  // a newer format
                              "TCP 192.0.2.1 80\n", "\nTCP 192.0.2.1 80\n",
                              "hakeep-ipvsd-owned-services 1 \nTCP 192.0.2.1 80\n"}) {
-        const OwnedServicesParse parsed = parse_owned_services(text, "/run/hakeep/ipvsd/owned-services");
-        cr_expect(parsed.services.empty(), "nothing of a file without the header is owned: %s", text);
+        const OwnedServicesParse parsed =
+            parse_owned_services(text, "/run/hakeep/ipvsd/owned-services");
+        cr_expect(parsed.services.empty(), "nothing of a file without the header is owned: %s",
+                  text);
         cr_assert_eq(parsed.errors.size(), 1u);
-        cr_expect(parsed.errors[0].starts_with("/run/hakeep/ipvsd/owned-services:1: not ipvsd's list"),
-                  "%s", parsed.errors[0].c_str());
+        cr_expect(
+            parsed.errors[0].starts_with("/run/hakeep/ipvsd/owned-services:1: not ipvsd's list"),
+            "%s", parsed.errors[0].c_str());
     }
     const OwnedServicesParse empty = parse_owned_services("", "f");
     cr_expect(empty.services.empty());
@@ -149,10 +154,10 @@ Test(owned_services, hostile_lines_are_reported_and_ignored) {
         // Line 1 is the header; the good line follows the fourth bad one.
         const std::size_t line = index + 2 + (index > 3 ? 1 : 0);
         const std::string prefix = "state:" + std::to_string(line) + ": ";
-        cr_expect(parsed.errors[index].starts_with(prefix), "%s (expected %s)", parsed.errors[index].c_str(),
-                  prefix.c_str());
-        cr_expect(parsed.errors[index].find(bad[index].second) != std::string::npos, "%s: expected '%s'",
-                  parsed.errors[index].c_str(), bad[index].second);
+        cr_expect(parsed.errors[index].starts_with(prefix), "%s (expected %s)",
+                  parsed.errors[index].c_str(), prefix.c_str());
+        cr_expect(parsed.errors[index].find(bad[index].second) != std::string::npos,
+                  "%s: expected '%s'", parsed.errors[index].c_str(), bad[index].second);
         cr_expect(parsed.errors[index].find('\0') == std::string::npos);
     }
 }
@@ -179,18 +184,20 @@ Test(owned_services, file_is_made_saved_atomically_and_read_back) {
     OwnedServicesFile file = open_in(dir);
     const std::string expected_path = dir.path + "/ipvsd/owned-services";
     EXPECT_TEXT(file.path(), expected_path.c_str());
-    struct stat info{};
+    struct stat info {};
     cr_assert_eq(stat((dir.path + "/ipvsd").c_str(), &info), 0);
     cr_expect(S_ISDIR(info.st_mode));
     cr_expect_eq(info.st_mode & 07777, 0700u, "ipvsd's own directory: mode 0700");
     OwnedServicesFile::Loaded loaded = file.load();
     cr_expect(loaded.missing, "no file yet: a first start");
     cr_expect(loaded.parse.errors.empty());
-    const std::set<ServiceKey> services = {service(IPPROTO_TCP, "192.0.2.100", 80), fwmark(9, AF_INET)};
+    const std::set<ServiceKey> services = {service(IPPROTO_TCP, "192.0.2.100", 80),
+                                           fwmark(9, AF_INET)};
     EXPECT_TEXT(file.save(services), "");
     const std::string expected_text = format_owned_services(services);
     EXPECT_TEXT(dir.read("ipvsd/owned-services"), expected_text.c_str());
-    cr_expect_not(std::filesystem::exists(dir.path + "/ipvsd/owned-services.new"), "the temporary file was renamed");
+    cr_expect_not(std::filesystem::exists(dir.path + "/ipvsd/owned-services.new"),
+                  "the temporary file was renamed");
     cr_assert_eq(stat((dir.path + "/ipvsd/owned-services").c_str(), &info), 0);
     cr_expect_eq(info.st_mode & 07777, 0600u);
     loaded = open_in(dir).load();  // a restarted ipvsd
@@ -227,7 +234,8 @@ Test(owned_services, planted_links_and_loose_modes_are_refused) {
     cr_assert_eq(chmod((dir.path + "/ipvsd").c_str(), 0700), 0);
     // The list itself a link: not followed, reported, nothing owned.
     dir.write("elsewhere/list", "hakeep-ipvsd-owned-services 1\nTCP 192.0.2.1 80\n");
-    std::filesystem::create_symlink(dir.path + "/elsewhere/list", dir.path + "/ipvsd/owned-services");
+    std::filesystem::create_symlink(dir.path + "/elsewhere/list",
+                                    dir.path + "/ipvsd/owned-services");
     const OwnedServicesFile::Loaded loaded = open_in(dir).load();
     cr_expect_not(loaded.missing);
     cr_expect(loaded.parse.services.empty());
@@ -242,9 +250,10 @@ Test(owned_services, made_by_root_for_the_account) {
     const auto nobody = sandbox::lookup_account("nobody");
     cr_assert(nobody.has_value());
     OwnedServicesFile::open(dir.path, nobody->uid, nobody->gid);
-    struct stat info{};
+    struct stat info {};
     cr_assert_eq(stat((dir.path + "/ipvsd").c_str(), &info), 0);
-    cr_expect_eq(info.st_uid, nobody->uid, "the directory is the account's, which writes in it once sandboxed");
+    cr_expect_eq(info.st_uid, nobody->uid,
+                 "the directory is the account's, which writes in it once sandboxed");
     cr_expect_eq(info.st_gid, nobody->gid);
 }
 
@@ -253,7 +262,8 @@ namespace {
 const char* const two_services =
     "virtual_server 192.0.2.100 80 {\n real_server 203.0.113.11 8080 { weight 1 }\n}\n"
     "virtual_server 192.0.2.101 80 {\n real_server 203.0.113.12 8080 { weight 1 }\n}\n";
-const char* const one_service = "virtual_server 192.0.2.101 80 {\n real_server 203.0.113.12 8080 { weight 1 }\n}\n";
+const char* const one_service =
+    "virtual_server 192.0.2.101 80 {\n real_server 203.0.113.12 8080 { weight 1 }\n}\n";
 
 IpvsdConfig parse_config(const std::string& text) {
     config::FakeFiles files{{"/ipvsd.conf", text}};
@@ -262,7 +272,8 @@ IpvsdConfig parse_config(const std::string& text) {
 
 // One run of ipvsd, from start to its first reconciliation, against a
 // kernel table that outlives it; returns the table operations it wrote.
-std::vector<Operation> run_ipvsd(const std::string& config, Table& kernel_table, const TempDir& dir) {
+std::vector<Operation> run_ipvsd(const std::string& config, Table& kernel_table,
+                                 const TempDir& dir) {
     FakeKernel* kernel = nullptr;
     Ipvsd daemon([&]() -> std::unique_ptr<Kernel> {
         auto created = std::make_unique<FakeKernel>();
@@ -282,7 +293,7 @@ std::vector<Operation> run_ipvsd(const std::string& config, Table& kernel_table,
 }
 
 ino_t inode(const std::string& path) {
-    struct stat info{};
+    struct stat info {};
     cr_assert_eq(stat(path.c_str(), &info), 0, "%s", path.c_str());
     return info.st_ino;
 }
@@ -315,12 +326,14 @@ Test(owned_services, restart_releases_what_was_owned_and_no_longer_declared) {
     cr_assert_eq(log.size(), 2u);
     cr_expect(log[0].kind == Operation::Kind::delete_destination && log[0].service == first,
               "its destination first");
-    cr_expect(log[1].kind == Operation::Kind::delete_service && log[1].service == first, "then the service");
+    cr_expect(log[1].kind == Operation::Kind::delete_service && log[1].service == first,
+              "then the service");
     cr_expect_not(kernel.contains(first));
     cr_expect(kernel.contains(second));
     cr_expect(kernel.contains(foreign), "never declared: never touched");
     cr_expect_eq(kernel[foreign].destinations.size(), 1u);
-    EXPECT_TEXT(dir.read("ipvsd/owned-services"), "hakeep-ipvsd-owned-services 1\nTCP 192.0.2.101 80\n");
+    EXPECT_TEXT(dir.read("ipvsd/owned-services"),
+                "hakeep-ipvsd-owned-services 1\nTCP 192.0.2.101 80\n");
 }
 
 Test(owned_services, restart_after_a_service_went_by_hand_keeps_a_later_foreign_one) {
@@ -331,7 +344,8 @@ Test(owned_services, restart_after_a_service_went_by_hand_keeps_a_later_foreign_
     kernel.erase(first);  // deleted with ipvsadm while ipvsd was stopped
     std::vector<Operation> log = run_ipvsd(one_service, kernel, dir);
     cr_expect(log.empty());
-    EXPECT_TEXT(dir.read("ipvsd/owned-services"), "hakeep-ipvsd-owned-services 1\nTCP 192.0.2.101 80\n");
+    EXPECT_TEXT(dir.read("ipvsd/owned-services"),
+                "hakeep-ipvsd-owned-services 1\nTCP 192.0.2.101 80\n");
 }
 
 Test(owned_services, missing_or_damaged_list_deletes_nothing) {
@@ -347,7 +361,8 @@ Test(owned_services, missing_or_damaged_list_deletes_nothing) {
     log = run_ipvsd(one_service, kernel, dir);
     cr_expect(log.empty());
     cr_expect(kernel.contains(first), "a line that does not parse deletes nothing");
-    EXPECT_TEXT(dir.read("ipvsd/owned-services"), "hakeep-ipvsd-owned-services 1\nTCP 192.0.2.101 80\n");
+    EXPECT_TEXT(dir.read("ipvsd/owned-services"),
+                "hakeep-ipvsd-owned-services 1\nTCP 192.0.2.101 80\n");
     // A file of another format: nothing in it is owned.
     dir.write("ipvsd/owned-services", "hakeep-ipvsd-owned-services 9\nTCP 192.0.2.100 80\n");
     log = run_ipvsd(one_service, kernel, dir);
