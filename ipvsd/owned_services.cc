@@ -23,22 +23,23 @@ constexpr std::size_t longest_line = 128;
 // 64 bytes a line: a million services, far more than any kernel table.
 constexpr off_t largest_file = 64 * 1024 * 1024;
 
-std::string protocol_word(std::uint16_t protocol) {
-    switch (protocol) {
-        case IPPROTO_TCP:
-            return "TCP";
-        case IPPROTO_UDP:
-            return "UDP";
-        case IPPROTO_SCTP:
-            return "SCTP";
-    }
+// The file's own spelling, both ways; fixed by its version, whatever the logs say.
+struct ProtocolWord {
+    std::uint16_t number;
+    std::string_view word;
+};
+constexpr ProtocolWord protocol_words[] = {
+    {IPPROTO_TCP, "TCP"}, {IPPROTO_UDP, "UDP"}, {IPPROTO_SCTP, "SCTP"}};
+
+std::string_view protocol_word(std::uint16_t protocol) {
+    for (const ProtocolWord& entry : protocol_words)
+        if (entry.number == protocol) return entry.word;
     return {};
 }
 
 std::optional<std::uint16_t> protocol_number(std::string_view word) {
-    if (word == "TCP") return IPPROTO_TCP;
-    if (word == "UDP") return IPPROTO_UDP;
-    if (word == "SCTP") return IPPROTO_SCTP;
+    for (const ProtocolWord& entry : protocol_words)
+        if (entry.word == word) return entry.number;
     return std::nullopt;
 }
 
@@ -115,9 +116,10 @@ std::string format_owned_services(const std::set<ServiceKey>& services) {
                     (key.family == AF_INET6 ? " IPv6\n" : " IPv4\n");
             continue;
         }
-        const std::string protocol = protocol_word(key.protocol);
+        const std::string_view protocol = protocol_word(key.protocol);
         if (protocol.empty()) continue;  // no such service in the kernel's IPVS
-        text += protocol + " " + key.address.to_string() + " " + std::to_string(key.port) + "\n";
+        text += std::string(protocol) + " " + key.address.to_string() + " " +
+                std::to_string(key.port) + "\n";
     }
     return text;
 }
