@@ -369,3 +369,29 @@ Test(owned_services, missing_or_damaged_list_deletes_nothing) {
     cr_expect(log.empty());
     cr_expect(kernel.contains(first));
 }
+
+Test(owned_services, list_that_cannot_be_written_changes_nothing_else) {
+    TempDir dir;
+    Table kernel;
+    FakeKernel* fake = nullptr;
+    Ipvsd daemon([&]() -> std::unique_ptr<Kernel> {
+        auto created = std::make_unique<FakeKernel>();
+        fake = created.get();
+        return created;
+    });
+    IpvsdConfig parsed = parse_config(two_services);
+    parsed.check_snapshot_wait = std::chrono::seconds(0);
+    daemon.adopt_config(std::move(parsed));
+    daemon.connect_kernel();
+    daemon.use_owned_file(open_in(dir));
+    // Its directory gone under it (the descriptor stays): every write fails.
+    std::filesystem::remove(dir.path + "/ipvsd");
+    daemon.begin();
+    cr_assert_not_null(fake);
+    cr_expect_eq(fake->table.size(), 2u, "the kernel is written all the same");
+    cr_expect_eq(daemon.counters().operations_applied, 4u);
+    cr_expect_not(std::filesystem::exists(dir.path + "/ipvsd"));
+    daemon.adopt_config(parse_config(one_service));
+    daemon.reconcile_now();  // a second failing write: logged once, no crash
+    cr_expect_eq(fake->table.size(), 1u);
+}
