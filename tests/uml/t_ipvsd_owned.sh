@@ -5,7 +5,7 @@
 # sandboxed as nobody). Services added by hand with ipvsadm are never in it
 # and stay untouched; a restart with nothing changed writes nothing, not even
 # the list; a damaged list is reported FILE:LINE and deletes nothing it does
-# not name properly.
+# not name properly; reloads (SIGHUP, hactl reload) keep the list current.
 # uml-run: --timeout 120
 set -euo pipefail
 . "$HK_UML_DIR/lib_ipvsd.sh"
@@ -128,6 +128,30 @@ grep -q "error: $LIST:1: not ipvsd's list of owned services" "$IPVSD_LOG" || fai
 [[ $(applied) == 0 ]] || fail "a list of another format made $(applied) operation(s)"
 same "hand-made services after a list of another format" "$hand_made" "$(foreign)"
 ok "damaged lists: FILE:LINE errors, nothing deleted that is not properly listed"
+
+# ---------------------------------------------------------------- reloads keep the list current
+wait_for 'list_is "hakeep-ipvsd-owned-services 1
+TCP 192.0.2.101 80"' 5 || fail "the list of another format was not written anew: $(cat -v "$LIST")"
+both
+ipvsd_hup
+wait_for 'list_is "hakeep-ipvsd-owned-services 1
+TCP 192.0.2.100 80
+TCP 192.0.2.101 80"' 5 || fail "the reload adding 192.0.2.100:80 did not list it: $(cat "$LIST")"
+[[ -n $(ipvsadm_list -t 192.0.2.100:80) ]] || fail "the reload did not add 192.0.2.100:80"
+ipvsd_config <<'EOF'
+virtual_server 192.0.2.100 80 {
+    lb_algo wrr
+    lb_kind NAT
+    real_server 203.0.113.11 8080 { weight 3 }
+    real_server 203.0.113.12 8080 { weight 1 }
+}
+EOF
+hactl reload ipvsd >/dev/null || fail "hactl reload ipvsd failed"
+wait_for 'list_is "hakeep-ipvsd-owned-services 1
+TCP 192.0.2.100 80"' 5 || fail "the reload removing 192.0.2.101:80 did not unlist it: $(cat "$LIST")"
+[[ -z $(ipvsadm_list -t 192.0.2.101:80 2>/dev/null) ]] || fail "the reload did not delete 192.0.2.101:80"
+same "hand-made services after the reloads" "$hand_made" "$(foreign)"
+ok "reloads: the list follows what ipvsd owns"
 
 ipvsd_stop
 ((IPVSD_RC == 0)) || fail "ipvsd exited $IPVSD_RC on SIGTERM"
