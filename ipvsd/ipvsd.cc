@@ -101,7 +101,7 @@ void Ipvsd::use_owned_file(OwnedServicesFile file) {
     if (loaded.missing)
         HK_LOG_INFO("%s: none yet (first start): nothing to release", file.path().c_str());
     else
-        HK_LOG_INFO("%s: %zu owned service(s) listed, %zu no longer in ipvsd.conf: released",
+        HK_LOG_INFO("%s: %zu owned service(s) listed, %zu to release (no longer in ipvsd.conf)",
                     file.path().c_str(), loaded.parse.services.size(), undeclared);
     owned_file_ = std::move(file);
 }

@@ -71,7 +71,7 @@ ipvsd_stop
 same "the table after the stop (kept)" "$table" "$(ipvsadm_list --exact)"
 ipvsd_start
 [[ $(applied) == 0 ]] || fail "a restart with nothing changed wrote $(applied) operation(s)"
-grep -q 'owned-services: 2 owned service(s) listed, 0 no longer in ipvsd.conf' "$IPVSD_LOG" || fail "the restart did not read the list"
+grep -q 'owned-services: 2 owned service(s) listed, 0 to release' "$IPVSD_LOG" || fail "the restart did not read the list"
 same "the table after a restart with nothing changed" "$table" "$(ipvsadm_list --exact)"
 [[ $(stat -c %i "$LIST") == "$inode" ]] || fail "a restart with nothing changed rewrote the list"
 ok "restart with nothing changed: 0 operations, the list not rewritten"
@@ -90,7 +90,7 @@ wait_for '[[ -z $(ipvsadm_list -t 192.0.2.100:80 2>/dev/null) ]]' 5 ||
   fail "192.0.2.100:80, removed from ipvsd.conf while ipvsd was stopped, is still there: $(ipvsadm_list -t 192.0.2.100:80)"
 ipvsadm_ns -Ln -t 192.0.2.100:80 >/dev/null 2>&1 && fail "ipvsadm still finds TCP 192.0.2.100:80"
 [[ $(applied) == 3 ]] || fail "deleting one service and its two destinations took $(applied) operation(s), not 3"
-grep -q 'owned-services: 2 owned service(s) listed, 1 no longer in ipvsd.conf: released' "$IPVSD_LOG" ||
+grep -q 'owned-services: 2 owned service(s) listed, 1 to release (no longer in ipvsd.conf)' "$IPVSD_LOG" ||
   fail "the start did not say what it releases"
 [[ $(grep -c 'released TCP 192.0.2.100:80' "$IPVSD_LOG") == 1 ]] || fail "the release was not logged once"
 same "the remaining service of ipvsd (untouched)" "$first_101" "$(ipvsadm_list --exact -t 192.0.2.101:80)"
