@@ -1,6 +1,7 @@
 #include "ipvsd/ipvsd.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include "common/check_feed.h"
 #include "common/log.h"
@@ -62,10 +63,61 @@ void Ipvsd::adopt_config(IpvsdConfig config) {
     });
 }
 
-void Ipvsd::open_privileged(DaemonContext&) {
+void Ipvsd::open_privileged(DaemonContext& context) {
     // The first attempt runs before the sandbox; retries open the same kind
     // of socket (AF_NETLINK, NETLINK_GENERIC), which ipvsd's list allows.
     connect_kernel();
+    // The state file's directory belongs to the account ipvsd becomes.
+    const auto account =
+        sandbox::lookup_account(context.options.user.value_or(context.spec.default_user));
+    const bool root = ::geteuid() == 0;
+    try {
+        use_owned_file(OwnedServicesFile::open(context.options.socket_dir,
+                                               root && account ? account->uid : ::geteuid(),
+                                               root && account ? account->gid : ::getegid()));
+    } catch (const std::runtime_error& error) {
+        HK_LOG_ERROR("%s: services removed from ipvsd.conf while ipvsd is not running will stay "
+                     "in the kernel",
+                     error.what());
+    }
+}
+
+void Ipvsd::use_owned_file(OwnedServicesFile file) {
+    const OwnedServicesFile::Loaded loaded = file.load();
+    // Said one line each, but a hostile file cannot flood the log.
+    constexpr std::size_t errors_said = 10;
+    for (std::size_t index = 0; index < loaded.parse.errors.size() && index < errors_said; ++index)
+        HK_LOG_ERROR("%s", loaded.parse.errors[index].c_str());
+    if (loaded.parse.errors.size() > errors_said)
+        HK_LOG_ERROR("%s: %zu more line(s) ignored", file.path().c_str(),
+                     loaded.parse.errors.size() - errors_said);
+    const std::set<ServiceKey> declared = declared_keys();
+    std::size_t undeclared = 0;
+    for (const ServiceKey& key : loaded.parse.services)
+        if (!declared.contains(key) && released_.insert(key).second) ++undeclared;
+    // A first start, or a damaged file, is written anew by the first reconciliation.
+    if (!loaded.missing && loaded.parse.errors.empty()) owned_recorded_ = loaded.parse.services;
+    else owned_recorded_.reset();
+    if (loaded.missing)
+        HK_LOG_INFO("%s: none yet (first start): nothing to release", file.path().c_str());
+    else
+        HK_LOG_INFO("%s: %zu owned service(s) listed, %zu to release (no longer in ipvsd.conf)",
+                    file.path().c_str(), loaded.parse.services.size(), undeclared);
+    owned_file_ = std::move(file);
+}
+
+// After a reconciliation: the file says what ipvsd owns now.
+void Ipvsd::record_owned() {
+    if (!owned_file_) return;
+    std::set<ServiceKey> owned = owned_services(desired_.table, kernel_view_, released_);
+    if (owned_recorded_ == owned) return;
+    if (std::string error = owned_file_->save(owned); !error.empty()) {
+        if (error != owned_error_) HK_LOG_ERROR("%s (retried at the next change)", error.c_str());
+        owned_error_ = std::move(error);
+        return;
+    }
+    owned_error_.clear();
+    owned_recorded_ = std::move(owned);
 }
 
 void Ipvsd::connect_kernel() {
@@ -244,6 +296,10 @@ void Ipvsd::reconcile_now() {
     if (!kernel_) return;
     std::vector<Operation> operations = reconcile(desired_.table, kernel_view_, released_);
     if (operations.empty()) {
+        // What was released and is not in the kernel is forgotten: added
+        // later by someone else, it is theirs.
+        std::erase_if(released_, [this](const ServiceKey& key) { return !kernel_view_.contains(key); });
+        record_owned();
         accepted();
         return;
     }
@@ -263,6 +319,7 @@ void Ipvsd::reconcile_now() {
     for (const ServiceKey& key : released_)
         if (!kernel_view_.contains(key)) HK_LOG_INFO("released %s", key.to_string().c_str());
     std::erase_if(released_, [this](const ServiceKey& key) { return !kernel_view_.contains(key); });
+    record_owned();
     if (result.failures.empty()) {
         HK_LOG_INFO("IPVS: %zu operation(s) applied", result.applied);
         accepted();

@@ -14,6 +14,7 @@
 #include "ipvsd/config.h"
 #include "ipvsd/desired.h"
 #include "ipvsd/kernel.h"
+#include "ipvsd/owned_services.h"
 
 namespace hakeep::ipvsd {
 
@@ -72,8 +73,13 @@ public:
 
     // Creates the kernel interface; without IPVS, says so once and keeps none.
     void connect_kernel();
+    // The list of owned services (owned_services.h): what it holds and no
+    // longer declares is released (deleted by the next reconciliation);
+    // every reconciliation that changes what ipvsd owns rewrites it.
+    void use_owned_file(OwnedServicesFile file);
 
 private:
+    void record_owned();
     void resync();
     void schedule_resync(Duration after);
     void reconcile_soon();
@@ -114,6 +120,11 @@ private:
     std::optional<EventLoop::TimerId> retry_timer_;
     ipc::Server* server_ = nullptr;
     IpvsdCounters counters_;
+    // The state file, and what it holds (nullopt: to be written, as after a
+    // first start or a damaged file); the last failure to write it, said once.
+    std::optional<OwnedServicesFile> owned_file_;
+    std::optional<std::set<ServiceKey>> owned_recorded_;
+    std::string owned_error_;
 };
 
 }  // namespace hakeep::ipvsd

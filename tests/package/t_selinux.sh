@@ -6,7 +6,8 @@
 #   - vrrpd_t holds exactly net_admin and net_raw, ipvsd_t exactly net_admin;
 #   - ipvsd_t may create no socket but unix and netlink_generic ones (the base
 #     policy lets every daemon use sockets handed down by init_t, for socket
-#     activation: the units pass none, so only creation counts);
+#     activation: the units pass none, so only creation counts), and no file
+#     or directory but its list of owned services and its directory;
 #   - no hakeep domain may write any hakeep configuration, and each daemon
 #     reads only its own;
 #   - the control sockets connect exactly checkd -> vrrpd, ipvsd;
@@ -77,6 +78,13 @@ hk_assert_eq "netlink_generic_socket unix_dgram_socket unix_stream_socket " "$(c
 hk_assert_eq "netlink_route_socket packet_socket rawip_socket unix_dgram_socket unix_stream_socket " \
   "$(created vrrpd_t)" "sockets vrrpd_t may create"
 hk_assert_eq "unix_stream_socket " "$(created hactl_t)" "sockets hactl_t may create"
+
+# Files and directories ipvsd_t may create: its list of owned services
+# (/run/hakeep/ipvsd/owned-services) and that directory, nothing else.
+made=$(q -A -s ipvsd_t -c file,dir -p create | awk '{ print $3 }' | sort -u | tr '\n' ' ')
+hk_assert_eq "ipvsd_state_t:dir ipvsd_state_t:file " "$made" "files and directories ipvsd_t may create"
+q -T -s ipvsd_t -t hakeep_runtime_t -c dir | grep -q 'dir ipvsd_state_t;' ||
+  hk_fail "a directory ipvsd_t makes in /run/hakeep is not ipvsd_state_t"
 
 # Configuration.
 domains="vrrpd_t ipvsd_t checkd_t checkd_script_t hactl_t"

@@ -5,7 +5,8 @@
 # no_new_privs), behind the unit's system call filter and address families,
 # NOTIFY_SOCKET and WATCHDOG_USEC set. Then:
 #   - each creates its socket in the tmpfiles.d directory (root:hakeep, the
-#     ACL lets only the daemon accounts write) and says READY=1;
+#     ACL lets only the daemon accounts write) and says READY=1; ipvsd also
+#     its own directory there for its list of owned services;
 #   - /proc/PID/status: its uid, its capabilities only, no ambient ones,
 #     NoNewPrivs 1, Seccomp 2 (DESIGN.md §1, the service-manager path);
 #   - the three reach each other across accounts (hactl status as root);
@@ -128,6 +129,13 @@ for d in vrrpd ipvsd checkd; do
   s=$(stat -c '%F %a %u %g' "$root/run/hakeep/$d.sock" 2>/dev/null) || fail "$d made no socket in /run/hakeep"
   [[ $s == "socket 660 $uid $(chroot "$root" getent group hakeep | cut -d: -f3)" ]] ||
     fail "$d socket (type, mode, uid, gid): $s"
+  if [[ $d == ipvsd ]]; then
+    # Its list of owned services goes in a directory of its own, made through the ACL.
+    s=$(stat -c '%F %a %u' "$root/run/hakeep/ipvsd" 2>/dev/null) ||
+      fail "ipvsd made no /run/hakeep/ipvsd: $(cat "$tmp/ipvsd.log")"
+    [[ $s == "directory 700 $uid" ]] || fail "/run/hakeep/ipvsd (type, mode, uid): $s"
+    grep -q 'owned-services: none yet (first start)' "$tmp/ipvsd.log" || fail "ipvsd did not read its list: $(cat "$tmp/ipvsd.log")"
+  fi
 done
 echo "three daemons ready as their accounts, with their capabilities only"
 

@@ -6,8 +6,10 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -138,6 +140,48 @@ Test(sandbox, config_files_open_read_only_only, .signal = SIGSYS) {
     close(fd);
     open("/tmp/hakeep-sandbox-test", O_WRONLY | O_CREAT, 0600);
     cr_assert_fail("open for writing returned instead of killing the process");
+}
+
+Test(sandbox, ipvsd_writes_its_list_of_owned_services) {
+    // The directory is made before the sandbox, as open_privileged does; the
+    // list is written from inside it (a child, so the test can clean up).
+    char pattern[] = "/tmp/hk-sandbox-owned.XXXXXX";
+    cr_assert_not_null(mkdtemp(pattern));
+    const std::string dir = pattern;
+    const auto nobody = sandbox::lookup_account("nobody");
+    cr_assert(nobody.has_value());
+    ipvsd::OwnedServicesFile file = ipvsd::OwnedServicesFile::open(dir, nobody->uid, nobody->gid);
+    ipvsd::ServiceKey key;
+    key.address = *ipvsd::Address::parse("192.0.2.100");
+    key.port = 80;
+    const pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        sandbox::enter(policy_for(ipvsd::ipvsd_spec()));
+        _exit(file.save({key}).empty() && file.save({key}).empty() ? 0 : 1);  // create, then replace
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    std::ifstream written(dir + "/ipvsd/owned-services");
+    std::string header, line;
+    std::getline(written, header);
+    std::getline(written, line);
+    std::filesystem::remove_all(dir);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sandboxed ipvsd could not write its list (status %d)",
+              status);
+    cr_expect_str_eq(line.c_str(), "TCP 192.0.2.100 80");
+}
+
+Test(sandbox, ipvsd_opens_no_file_for_reading_and_writing, .signal = SIGSYS) {
+    sandbox::enter(policy_for(ipvsd::ipvsd_spec()));
+    open("/tmp/hakeep-sandbox-test", O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
+    cr_assert_fail("open O_RDWR returned instead of killing the process");
+}
+
+Test(sandbox, ipvsd_opens_no_file_for_appending, .signal = SIGSYS) {
+    sandbox::enter(policy_for(ipvsd::ipvsd_spec()));
+    open("/tmp/hakeep-sandbox-test", O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
+    cr_assert_fail("open O_APPEND returned instead of killing the process");
 }
 
 Test(sandbox, reload_can_glob_include_directories) {
