@@ -31,7 +31,7 @@ struct DaemonStatus {
 
 using StatusMap = google::protobuf::Map<std::string, std::string>;
 
-// Protobuf maps have no order: sorted by key, for people and for diffs.
+// Protobuf maps have no order: sorted by key, the same every time.
 std::map<std::string, std::string> sorted(const StatusMap& map) { return {map.begin(), map.end()}; }
 
 void json_object(JsonWriter& json, const char* key, const StatusMap& map) {
