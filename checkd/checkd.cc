@@ -329,29 +329,30 @@ void Checkd::fill_status(proto::StatusReply& reply) const {
     summary["checks"] = std::to_string(check_count_ - script_count_);
     summary["vrrp_scripts"] = std::to_string(script_count_);
     summary["probes"] = std::to_string(table_.probes().size());
-    summary["workers"] = std::to_string(pool_ ? pool_->running() : 0);
+    auto& counters = *reply.mutable_counters();
+    counters["workers"] = std::to_string(pool_ ? pool_->running() : 0);
     // Runtime figures for benchmarks and dashboards: runs since start, and
     // how late they started against their schedule.
-    summary["runs"] = std::to_string(results_);
+    counters["runs"] = std::to_string(results_);
     char text[32];
     std::snprintf(text, sizeof text, "%.3f", static_cast<double>(lateness_.quantile_us(0.5)) / 1000.0);
-    summary["lateness_p50_ms"] = text;
+    counters["lateness_p50_ms"] = text;
     std::snprintf(text, sizeof text, "%.3f", static_cast<double>(lateness_.quantile_us(0.99)) / 1000.0);
-    summary["lateness_p99_ms"] = text;
-    summary["checks_known"] = std::to_string(table_.known());
+    counters["lateness_p99_ms"] = text;
+    counters["checks_known"] = std::to_string(table_.known());
     // Notify scripts handed to the script worker, their results, and those
     // lost to a worker's death (not run again).
-    summary["notify_started"] = std::to_string(notify_started_);
-    summary["notify_finished"] = std::to_string(notify_finished_);
-    summary["notify_lost"] = std::to_string(notify_lost_);
+    counters["notify_started"] = std::to_string(notify_started_);
+    counters["notify_finished"] = std::to_string(notify_finished_);
+    counters["notify_lost"] = std::to_string(notify_lost_);
     // The heap: bytes in use and bytes held from the kernel (the benchmark's
     // view of the supervisor's memory; the difference is fragmentation).
     const struct mallinfo2 heap = mallinfo2();
-    summary["heap_in_use_kb"] = std::to_string(heap.uordblks / 1024);
-    summary["heap_held_kb"] = std::to_string((heap.arena + heap.hblkhd) / 1024);
+    counters["heap_in_use_kb"] = std::to_string(heap.uordblks / 1024);
+    counters["heap_held_kb"] = std::to_string((heap.arena + heap.hblkhd) / 1024);
     std::size_t down = 0;
     for (const CheckRecord& record : table_.checks()) down += record.health.state() == Health::down ? 1 : 0;
-    summary["checks_down"] = std::to_string(down);
+    counters["checks_down"] = std::to_string(down);
 }
 
 }  // namespace hakeep::checkd

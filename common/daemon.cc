@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
-#include <set>
 
 #include "common/config.h"
 #include "common/log.h"
@@ -82,14 +81,14 @@ void answer_status(const Runtime& runtime, const DaemonContext& context, ipc::Co
     to.send(envelope);
 }
 
-std::map<std::string, std::string> config_summary(const Daemon& daemon) {
+proto::StatusReply daemon_status(const Daemon& daemon) {
     proto::StatusReply status;
     daemon.fill_status(status);
-    return {status.config_summary().begin(), status.config_summary().end()};
+    return status;
 }
 
 void reload_config(Runtime& runtime, DaemonContext& context, std::vector<std::string>* changes) {
-    const std::map<std::string, std::string> before = config_summary(runtime.daemon);
+    const proto::StatusReply before = daemon_status(runtime.daemon);
     runtime.daemon.load_config(runtime.options.config_file);  // throws: nothing changed
     runtime.config_loaded_unix_ms = unix_time_ms();
     // Accounts are resolved to uids before the sandbox only: NSS modules
@@ -99,7 +98,7 @@ void reload_config(Runtime& runtime, DaemonContext& context, std::vector<std::st
                        "that takes effect when %s restarts", runtime.spec.name.c_str());
     runtime.daemon.config_reloaded(context);
     HK_LOG_NOTICE("configuration reloaded from %s", runtime.options.config_file.c_str());
-    if (changes) *changes = summary_changes(before, config_summary(runtime.daemon));
+    if (changes) *changes = summary_changes(before, daemon_status(runtime.daemon));
 }
 
 // RELOADING=1, then READY=1 again whether the new configuration was taken or not.
@@ -116,33 +115,21 @@ void reload(Runtime& runtime, DaemonContext& context, std::vector<std::string>* 
 
 }  // namespace
 
-namespace {
-
-// Keys of a status summary that count what happens, not what is configured:
-// they move on their own between the two looks of a reload, so a reload
-// never reports them.
-bool runtime_key(const std::string& key) {
-    static const std::set<std::string> keys = {
-        "checks_down", "checks_known", "heap_held_kb", "heap_in_use_kb", "kernel",
-        "lateness_p50_ms", "lateness_p99_ms", "master", "notify_finished", "notify_lost",
-        "notify_started", "runs", "workers",
-    };
-    return keys.contains(key);
-}
-
-}  // namespace
-
-std::vector<std::string> summary_changes(const std::map<std::string, std::string>& before,
-                                         const std::map<std::string, std::string>& after) {
+std::vector<std::string> summary_changes(const proto::StatusReply& before_reply,
+                                         const proto::StatusReply& after_reply) {
+    // Sorted, so that the report reads in the same order every time.
+    const std::map<std::string, std::string> before(before_reply.config_summary().begin(),
+                                                    before_reply.config_summary().end());
+    const std::map<std::string, std::string> after(after_reply.config_summary().begin(),
+                                                   after_reply.config_summary().end());
     std::vector<std::string> changes;
     for (const auto& [key, value] : after) {
-        if (runtime_key(key)) continue;
         auto old = before.find(key);
         if (old == before.end()) changes.push_back(key + " " + value + " (new)");
         else if (old->second != value) changes.push_back(key + " " + old->second + " -> " + value);
     }
     for (const auto& [key, value] : before)
-        if (!runtime_key(key) && !after.contains(key)) changes.push_back(key + " gone (was " + value + ")");
+        if (!after.contains(key)) changes.push_back(key + " gone (was " + value + ")");
     return changes;
 }
 

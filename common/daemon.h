@@ -35,8 +35,8 @@ struct DaemonContext;
 
 // What a reload changed in the daemon's configuration summary (fill_status),
 // "instances 2 -> 1" per key that moved; and hactl reload's one line from it.
-std::vector<std::string> summary_changes(const std::map<std::string, std::string>& before,
-                                         const std::map<std::string, std::string>& after);
+// The counters are not looked at: they move on their own.
+std::vector<std::string> summary_changes(const proto::StatusReply& before, const proto::StatusReply& after);
 std::string reload_message(const std::string& daemon, const std::string& config_file,
                            const std::vector<std::string>& changes);
 
@@ -56,7 +56,8 @@ public:
     virtual void config_reloaded(DaemonContext&) {}
     // TERM/INT: give up cleanly (vrrpd: priority-0 adverts, VIPs removed).
     virtual void stop(DaemonContext&) {}
-    // Daemon-specific part of StatusReply (config_summary).
+    // Daemon-specific part of StatusReply: config_summary, what the loaded
+    // configuration holds, and counters, what happens at run time.
     virtual void fill_status(proto::StatusReply& reply) const = 0;
 };
 

@@ -1,4 +1,5 @@
-// hactl status: is each daemon there, since when, as whom, with what config.
+// hactl status: is each daemon there, since when, as whom, with what config,
+// and its run-time counters.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -28,6 +29,24 @@ struct DaemonStatus {
     Answer answer;
 };
 
+using StatusMap = google::protobuf::Map<std::string, std::string>;
+
+// Protobuf maps have no order: sorted by key, the same every time.
+std::map<std::string, std::string> sorted(const StatusMap& map) { return {map.begin(), map.end()}; }
+
+void json_object(JsonWriter& json, const char* key, const StatusMap& map) {
+    json.key(key).begin_object();
+    for (const auto& [name, value] : sorted(map)) json.key(name).value(value);
+    json.end_object();
+}
+
+// "instances=2 sync_groups=0"
+std::string key_values(const StatusMap& map) {
+    std::string text;
+    for (const auto& [key, value] : sorted(map)) text += (text.empty() ? "" : " ") + key + "=" + value;
+    return text;
+}
+
 void print_json(const std::vector<DaemonStatus>& statuses) {
     JsonWriter json;
     json.begin_object().key("daemons").begin_array();
@@ -44,11 +63,8 @@ void print_json(const std::vector<DaemonStatus>& statuses) {
         json.key("uptime").value(static_cast<double>(reply.uptime_ms()) / 1000.0);
         json.key("user").value(reply.user());
         json.key("config_file").value(reply.config_file());
-        json.key("config_summary").begin_object();
-        const std::map<std::string, std::string> sorted(reply.config_summary().begin(),
-                                                        reply.config_summary().end());
-        for (const auto& [key, value] : sorted) json.key(key).value(value);
-        json.end_object();
+        json_object(json, "config_summary", reply.config_summary());
+        json_object(json, "counters", reply.counters());
         json.key("peers").begin_array();
         for (const proto::PeerStatus& peer : reply.peers())
             json.begin_object()
@@ -63,21 +79,18 @@ void print_json(const std::vector<DaemonStatus>& statuses) {
 
 void print_table(const std::vector<DaemonStatus>& statuses) {
     const bool colour = colour_on_stdout();
-    Table table({"DAEMON", "STATE", "PID", "VERSION", "UPTIME", "USER", "CONFIGURATION"});
+    Table table({"DAEMON", "STATE", "PID", "VERSION", "UPTIME", "USER", "CONFIGURATION", "COUNTERS"});
     std::vector<std::string> problems;
     for (const DaemonStatus& status : statuses) {
         if (!status.answer.reply) {
-            table.add_row({status.name, paint_state("DOWN", colour), "-", "-", "-", "-", "-"});
+            table.add_row({status.name, paint_state("DOWN", colour), "-", "-", "-", "-", "-", "-"});
             problems.push_back(status.answer.problem);
             continue;
         }
         const proto::StatusReply& reply = status.answer.reply->status_reply();
-        const std::map<std::string, std::string> sorted(reply.config_summary().begin(),
-                                                        reply.config_summary().end());
-        std::string summary;
-        for (const auto& [key, value] : sorted) summary += (summary.empty() ? "" : " ") + key + "=" + value;
         table.add_row({status.name, paint_state("UP", colour), std::to_string(reply.pid()), reply.version(),
-                       duration_text(reply.uptime_ms()), reply.user(), summary});
+                       duration_text(reply.uptime_ms()), reply.user(), key_values(reply.config_summary()),
+                       key_values(reply.counters())});
     }
     std::fputs(table.render().c_str(), stdout);
     for (const std::string& problem : problems) std::fprintf(stderr, "hactl: %s\n", problem.c_str());

@@ -469,8 +469,9 @@ void Ipvsd::fill_status(proto::StatusReply& reply) const {
     auto& summary = *reply.mutable_config_summary();
     summary["virtual_servers"] = std::to_string(config_.virtual_servers.size());
     summary["real_servers"] = std::to_string(real_servers);
-    summary["checks_known"] = std::to_string(checks_.size());
-    summary["kernel"] = kernel_ ? "ready" : "unavailable";
+    auto& counters = *reply.mutable_counters();
+    counters["checks_known"] = std::to_string(checks_.size());
+    counters["kernel"] = kernel_ ? "ready" : "unavailable";
 }
 
 }  // namespace hakeep::ipvsd

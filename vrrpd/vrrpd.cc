@@ -370,10 +370,11 @@ void Vrrpd::fill_status(proto::StatusReply& reply) const {
     auto& summary = *reply.mutable_config_summary();
     summary["instances"] = std::to_string(config_.instances.size());
     summary["sync_groups"] = std::to_string(config_.sync_groups.size());
-    summary["checks_known"] = std::to_string(checks_.size());
+    auto& counters = *reply.mutable_counters();
+    counters["checks_known"] = std::to_string(checks_.size());
     int masters = 0;
     for (const auto& instance : instances_) masters += instance->machine().state() == State::master;
-    summary["master"] = std::to_string(masters);
+    counters["master"] = std::to_string(masters);
 }
 
 }  // namespace hakeep::vrrpd

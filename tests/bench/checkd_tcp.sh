@@ -40,8 +40,8 @@ hk_wait_for "hk_ns_exec bench bash -c 'exec 3<>/dev/tcp/203.0.113.1/10001'" 5 ||
 } | hk_write_config "$HK_TMP/checkd.conf"
 hk_start_daemon bench checkd -f "$HK_TMP/checkd.conf" --socket-dir "$sock" --user nobody
 supervisor=$HK_LAST_PID
-hk_wait_for "hk_status_is '$sock' checkd 'x[\"config_summary\"][\"checks_known\"]' $targets" 20 ||
-  hk_fail "not every check decided within 20 s: $(hk_status_field "$sock" checkd 'x["config_summary"]')"
+hk_wait_for "hk_status_is '$sock' checkd 'x[\"counters\"][\"checks_known\"]' $targets" 20 ||
+  hk_fail "not every check decided within 20 s: $(hk_status_field "$sock" checkd 'x["counters"]')"
 
 tree() { # the supervisor and all its descendants
   local p=$1 c
@@ -55,12 +55,12 @@ ticks() { # total utime+stime of the tree, in clock ticks
   done
   echo "$total"
 }
-summary() { hk_status_field "$sock" checkd "x[\"config_summary\"][\"$1\"]"; }
+counter() { hk_status_field "$sock" checkd "x[\"counters\"][\"$1\"]"; }
 
 sleep 2  # past the first, spread runs
-runs0=$(summary runs) ticks0=$(ticks) t0=$EPOCHREALTIME
+runs0=$(counter runs) ticks0=$(ticks) t0=$EPOCHREALTIME
 sleep "$seconds"
-runs1=$(summary runs) ticks1=$(ticks) t1=$EPOCHREALTIME
+runs1=$(counter runs) ticks1=$(ticks) t1=$EPOCHREALTIME
 
 hz=$(getconf CLK_TCK)
 "$HK_PYTHON" - "$runs0" "$runs1" "$ticks0" "$ticks1" "$t0" "$t1" "$hz" "$targets" <<'PY'
@@ -75,9 +75,9 @@ print("  checks run:              %d (%.0f per second)" % (runs, runs / elapsed)
 print("  CPU, all checkd processes: %.2f s, %.1f%% of one core" % (cpu, 100 * cpu / elapsed))
 print("  CPU per 10,000 checks:   %.3f s" % (cpu * 10000 / runs if runs else float("nan")))
 PY
-echo "  lateness since start:    p50 $(summary lateness_p50_ms) ms, p99 $(summary lateness_p99_ms) ms"
-echo "  supervisor heap: $(summary heap_in_use_kb) kB in use of $(summary heap_held_kb) kB held"
-echo "  checks DOWN at the end:  $(summary checks_down) of $targets; workers: $(summary workers)"
+echo "  lateness since start:    p50 $(counter lateness_p50_ms) ms, p99 $(counter lateness_p99_ms) ms"
+echo "  supervisor heap: $(counter heap_in_use_kb) kB in use of $(counter heap_held_kb) kB held"
+echo "  checks DOWN at the end:  $(counter checks_down) of $targets; workers: $(counter workers)"
 echo "  load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "  per process (CPU over the whole run, start-up included; RSS):"
 for p in $(tree "$supervisor"); do

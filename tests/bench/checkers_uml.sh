@@ -172,7 +172,7 @@ for size in $HK_BENCH_SIZES; do
   runs() {
     local status
     status=$("$bin/hactl" --socket-dir "$sock" --json status 2>/dev/null)
-    python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(x for x in d["daemons"] if x["name"]=="checkd")["config_summary"]["runs"])' \
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(x for x in d["daemons"] if x["name"]=="checkd")["counters"]["runs"])' \
       <<<"$status" 2>/dev/null || echo '?'
   }
   nap "$warmup"

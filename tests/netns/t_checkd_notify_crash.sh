@@ -38,7 +38,7 @@ hk_wait_for "[[ \$(cat $log 2>/dev/null) == \"\$expected\" ]]" 10 ||
 # the 4 s the killed script would have taken: it died with its worker.
 sleep 5
 hk_assert_eq "$expected" "$(cat "$log")" "notify lines 5 s later (notify_backup once, never finished)"
-summary=$(hk_status_field "$CK_SOCK" checkd 'x["config_summary"]["notify_started"] + " " + x["config_summary"]["notify_finished"] + " " + x["config_summary"]["notify_lost"]')
+summary=$(hk_status_field "$CK_SOCK" checkd 'x["counters"]["notify_started"] + " " + x["counters"]["notify_finished"] + " " + x["counters"]["notify_lost"]')
 hk_assert_eq "4 3 1" "$summary" "checkd's notify_started, notify_finished, notify_lost"
 hk_assert_contains "the script worker died while it ran; not run again (at most once)" \
   "$(cat "$(hk_daemon_log a checkd)")" "checkd's log"

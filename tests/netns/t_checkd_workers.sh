@@ -30,10 +30,10 @@ EOF
 ck_start a "$HK_TMP/checkd.conf"
 for c in web1 web2 web3 web4 chk_ok; do ck_wait "$c" 'c["state"]' UP 5; done
 # vrrpd keeps every check; ipvsd those its real servers track (web1, web2 in conf/ipvsd.conf).
-hk_wait_for "hk_status_is '$CK_SOCK' vrrpd 'x[\"config_summary\"][\"checks_known\"]' 5" 5 ||
-  hk_fail "vrrpd did not learn the 5 checks: $(hk_status_field "$CK_SOCK" vrrpd 'x["config_summary"]')"
-hk_wait_for "hk_status_is '$CK_SOCK' ipvsd 'int(x[\"config_summary\"][\"checks_known\"]) >= 2' true" 5 ||
-  hk_fail "ipvsd did not learn web1 and web2: $(hk_status_field "$CK_SOCK" ipvsd 'x["config_summary"]')"
+hk_wait_for "hk_status_is '$CK_SOCK' vrrpd 'x[\"counters\"][\"checks_known\"]' 5" 5 ||
+  hk_fail "vrrpd did not learn the 5 checks: $(hk_status_field "$CK_SOCK" vrrpd 'x["counters"]')"
+hk_wait_for "hk_status_is '$CK_SOCK' ipvsd 'int(x[\"counters\"][\"checks_known\"]) >= 2' true" 5 ||
+  hk_fail "ipvsd did not learn web1 and web2: $(hk_status_field "$CK_SOCK" ipvsd 'x["counters"]')"
 
 # ---- the tree: supervisor -> launcher -> net0, net1, script
 supervisor=$(hk_pid a checkd)
@@ -122,8 +122,8 @@ hk_assert_eq '["chk_ok", "web1", "web2", "web3", "web5"]' "$(ck_json | hk_json '
   "checks after the reload"
 hk_assert_eq "$since_before" "$(ck_json | hk_json '{c["name"]: c["last_change"] for c in d["checks"] if c["name"] != "web5"}')" \
   "last change of the checks the reload kept"
-hk_wait_for "hk_status_is '$CK_SOCK' vrrpd 'x[\"config_summary\"][\"checks_known\"]' 5" 5 ||
-  hk_fail "vrrpd after the reload: $(hk_status_field "$CK_SOCK" vrrpd 'x["config_summary"]')"
+hk_wait_for "hk_status_is '$CK_SOCK' vrrpd 'x[\"counters\"][\"checks_known\"]' 5" 5 ||
+  hk_fail "vrrpd after the reload: $(hk_status_field "$CK_SOCK" vrrpd 'x["counters"]')"
 hk_assert_eq 3 "$(ck_json | hk_json 'd["worker_restarts"]')" "worker restarts after the reload"
 
 # ---- TERM stops the whole tree.

@@ -69,11 +69,18 @@ hk_wait_for "vr_is a VI_1 BACKUP && vr_is b VI_1 MASTER && [[ \$(vr_field a VI_1
 # ---- status, vrrp, ipvs, checks: tables and JSON
 ha status
 hk_assert_rc 0 "hactl status"
-hk_assert_line "^DAEMON +STATE +PID +VERSION +UPTIME +USER +CONFIGURATION$" "$HK_OUT" "status header"
+hk_assert_line "^DAEMON +STATE +PID +VERSION +UPTIME +USER +CONFIGURATION +COUNTERS$" "$HK_OUT" "status header"
 for d in vrrpd ipvsd checkd; do hk_assert_line "^$d +UP +$(hk_pid a "$d") +" "$HK_OUT" "status row of $d"; done
+# The counts of the configuration, then the counters (a is BACKUP, knows chk_web).
+hk_assert_line "^vrrpd +.* nobody +instances=1 sync_groups=0 +checks_known=1 master=0$" "$HK_OUT" "vrrpd's counts and counters"
+hk_assert_line "^ipvsd +.* nobody +real_servers=2 virtual_servers=1 +checks_known=[01] kernel=unavailable$" "$HK_OUT" "ipvsd's counts and counters"
+hk_assert_line "^checkd +.* nobody +checks=1 probes=1 vrrp_scripts=0 +checks_down=1 checks_known=1 .* runs=[0-9]+ workers=[0-9]+$" "$HK_OUT" "checkd's counts and counters"
 [[ $HK_OUT != *$'\e['* ]] || hk_fail "colour in hactl status without a terminal: $HK_OUT"
 json_ok status 0 status
 hk_assert_eq '["vrrpd", "ipvsd", "checkd"]' "$(hk_json '[x["name"] for x in d["daemons"] if x["reachable"]]' <<<"$HK_OUT")" "reachable daemons"
+hk_assert_eq '[["instances", "sync_groups"], ["checks_known", "master"], ["real_servers", "virtual_servers"], ["checks_known", "kernel"], ["checks", "probes", "vrrp_scripts"]]' \
+  "$(hk_json '[sorted(x[m]) for x in d["daemons"] for m in ("config_summary", "counters")][:5]' <<<"$HK_OUT")" "status JSON: counts apart from counters"
+hk_assert_eq '["1", "0"]' "$(hk_json '[d["daemons"][2]["counters"][k] for k in ("checks_down", "notify_started")]' <<<"$HK_OUT")" "checkd's counters in JSON"
 
 ha vrrp
 hk_assert_rc 0 "hactl vrrp"

@@ -64,8 +64,8 @@ hk_wait_for '[[ $(state "$CK_SOCK") == MASTER && $(state "$HK_TMP/sock-b") == BA
   hk_fail "a MASTER, b BACKUP expected; got a=$(state "$CK_SOCK") b=$(state "$HK_TMP/sock-b")"
 ck_wait web_up 'c["state"]' UP 5
 ck_wait web_down 'c["state"]' DOWN 5
-hk_wait_for "hk_status_is '$CK_SOCK' ipvsd 'x[\"config_summary\"][\"checks_known\"]' 2" 5 ||
-  hk_fail "ipvsd did not learn both checks: $(hk_status_field "$CK_SOCK" ipvsd 'x["config_summary"]')"
+hk_wait_for "hk_status_is '$CK_SOCK' ipvsd 'x[\"counters\"][\"checks_known\"]' 2" 5 ||
+  hk_fail "ipvsd did not learn both checks: $(hk_status_field "$CK_SOCK" ipvsd 'x["counters"]')"
 
 # Adverts with TTL 64 from b: a drops and counts them (reason ttl).
 cat >"$HK_TMP/send.py" <<'EOF2'

@@ -105,10 +105,23 @@ Test(command_line, hactl_usage_errors_exit_two) {
     }
 }
 
+namespace {
+
+// A status with `config` in config_summary and `counters` in counters.
+proto::StatusReply status_of(const std::map<std::string, std::string>& config,
+                             const std::map<std::string, std::string>& counters = {}) {
+    proto::StatusReply reply;
+    reply.mutable_config_summary()->insert(config.begin(), config.end());
+    reply.mutable_counters()->insert(counters.begin(), counters.end());
+    return reply;
+}
+
+}  // namespace
+
 // hactl reload's one line: what the reload changed in the daemon's summary.
 Test(reload_report, summary_changes_in_one_line) {
-    const std::map<std::string, std::string> before{{"instances", "2"}, {"master", "1"}, {"sync_groups", "0"}};
-    const std::map<std::string, std::string> after{{"instances", "1"}, {"master", "1"}, {"vips", "3"}};
+    const proto::StatusReply before = status_of({{"instances", "2"}, {"sync_groups", "0"}, {"vrrp_scripts", "1"}});
+    const proto::StatusReply after = status_of({{"instances", "1"}, {"vips", "3"}, {"vrrp_scripts", "1"}});
     const std::vector<std::string> changes = summary_changes(before, after);
     cr_assert_eq(changes.size(), 3u);
     const std::string line = reload_message("vrrpd", "/etc/hakeep/vrrpd.conf", changes);
@@ -116,8 +129,24 @@ Test(reload_report, summary_changes_in_one_line) {
                                    "instances 2 -> 1, vips 3 (new), sync_groups gone (was 0)");
     const std::string same = reload_message("checkd", "c.conf", summary_changes(before, before));
     cr_expect_str_eq(same.c_str(), "checkd: configuration reloaded from c.conf: the same counts as before");
-    // Counters of what happens (checks run, heap, lateness) are not the configuration.
-    const std::map<std::string, std::string> running{{"checks", "2"}, {"runs", "10"}, {"heap_in_use_kb", "133"}};
-    const std::map<std::string, std::string> later{{"checks", "2"}, {"runs", "15"}, {"heap_in_use_kb", "134"}};
-    cr_expect(summary_changes(running, later).empty(), "runtime counters reported as changes");
+}
+
+// Counters of what happens (checks run, heap, workers) move between the two
+// looks of a reload: whatever their names, they are never reported; a count
+// of the configuration that moved beside them is.
+Test(reload_report, counters_are_not_configuration) {
+    const proto::StatusReply running =
+        status_of({{"checks", "2"}, {"probes", "2"}}, {{"runs", "10"}, {"heap_in_use_kb", "133"}, {"workers", "1"}});
+    const proto::StatusReply later =
+        status_of({{"checks", "2"}, {"probes", "2"}}, {{"runs", "15"}, {"heap_in_use_kb", "134"}, {"new_counter", "1"}});
+    cr_expect(summary_changes(running, later).empty(), "a counter reported as a change of the configuration");
+    const proto::StatusReply reloaded =
+        status_of({{"checks", "3"}, {"probes", "2"}}, {{"runs", "16"}, {"heap_in_use_kb", "140"}});
+    const std::vector<std::string> changes = summary_changes(running, reloaded);
+    cr_assert_eq(changes.size(), 1u, "changes: %zu", changes.size());
+    cr_expect_str_eq(changes[0].c_str(), "checks 2 -> 3");
+    // The same name in both maps: only the configuration's counts.
+    const proto::StatusReply both_before = status_of({{"instances", "1"}}, {{"instances", "7"}});
+    const proto::StatusReply both_after = status_of({{"instances", "1"}}, {{"instances", "9"}});
+    cr_expect(summary_changes(both_before, both_after).empty(), "a counter named like a count reported");
 }
