@@ -402,10 +402,13 @@ VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version, c
             instance.use_vmac = true;
             if (!node.args.empty()) {
                 instance.vmac_name = node.string_arg(0);
-                if (instance.vmac_name.empty() || instance.vmac_name.size() > 15 ||
-                    instance.vmac_name.find_first_of("/ :") != std::string::npos)
-                    throw ConfigError(node.arg(0).where, "'" + instance.vmac_name +
-                                                             "' is not an interface name (1..15 characters, no '/', ':' or space)");
+                // The kernel's dev_valid_name(), as keepalived checks it.
+                if (instance.vmac_name.empty() || instance.vmac_name.size() > 15 || instance.vmac_name == "." ||
+                    instance.vmac_name == ".." || instance.vmac_name.find_first_of("/ :") != std::string::npos)
+                    throw ConfigError(node.arg(0).where,
+                                      "'" + instance.vmac_name +
+                                          "' is not an interface name (1..15 characters, not . or .., no '/', ':' "
+                                          "or space)");
             }
         } else if (key == "vmac_xmit_base") instance.vmac_xmit_base = true;
         else if (key == "virtual_routes")
@@ -559,6 +562,14 @@ VrrpdConfig parse_vrrpd_config(const config::ParsedConfig& parsed) {
                                       "vrrp_instance '" + instance.name + "' has the same VRID " +
                                           std::to_string(instance.virtual_router_id) +
                                           ", family and interface as '" + other.name + "'");
+            // Two instances on one macvlan would fight over it (the second
+            // one's is taken): each needs its own, also two default names
+            // (same VRID and family on two interfaces).
+            for (const VrrpInstanceConfig& other : result.instances)
+                if (instance.use_vmac && other.use_vmac && other.vmac_name == instance.vmac_name)
+                    throw ConfigError(node.find("use_vmac")->where(),
+                                      "VMAC '" + instance.vmac_name + "' is vrrp_instance '" + other.name +
+                                          "''s already: give each instance its own with use_vmac NAME");
             result.instances.push_back(std::move(instance));
         } else if (node.keyword.text == "vrrp_sync_group") {
             VrrpSyncGroupConfig group{node.string_arg(0), {}};
