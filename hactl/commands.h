@@ -13,6 +13,7 @@ int command_undrain(const Options& options);
 int command_checks(const Options& options);
 int command_vrrp(const Options& options);
 int command_resign(const Options& options);
+int command_set_priority(const Options& options);
 int command_import_keepalived(const Options& options);
 int command_metrics(const Options& options);
 int command_explain(const Options& options);

@@ -50,11 +50,17 @@ std::string tracker_effect(const proto::VrrpTracker& tracker, bool weights_ignor
 }
 
 std::string priority_sentence(const proto::VrrpInstanceStatus& vi) {
-    std::string text = "Priority: configured " + std::to_string(vi.priority()) + ", effective " +
-                       std::to_string(vi.effective_priority());
+    // hactl set-priority replaces the configured priority as the base trackers move.
+    const std::uint32_t base = vi.runtime_priority() != 0 ? vi.runtime_priority() : vi.priority();
+    std::string text = "Priority: configured " + std::to_string(vi.priority()) +
+                       (vi.runtime_priority() != 0
+                            ? ", set at runtime to " + std::to_string(vi.runtime_priority()) +
+                                  " (hactl set-priority; until vrrpd restarts)"
+                            : "") +
+                       ", effective " + std::to_string(vi.effective_priority());
     if (vi.priority() == 255) return text + " (255: the address owner; trackers never change it).";
     std::string sum;
-    long long total = vi.priority();
+    long long total = base;
     for (const proto::VrrpTracker& tracker : vi.tracker_details())
         if (tracker.contribution() != 0) {
             total += tracker.contribution();
@@ -62,7 +68,7 @@ std::string priority_sentence(const proto::VrrpInstanceStatus& vi) {
                    std::to_string(std::llabs(tracker.contribution())) + " (" + tracker.kind() +
                    " " + tracker.name() + ")";
         }
-    if (!sum.empty()) text += " = " + std::to_string(vi.priority()) + sum;
+    if (!sum.empty()) text += " = " + std::to_string(base) + sum;
     if (total != static_cast<long long>(vi.effective_priority()))
         text += ", clamped to 1..254";
     else if (sum.empty())
@@ -188,6 +194,9 @@ std::string explain_json(const proto::VrrpInstanceStatus& vi, const ExplainConte
         .key("vrid").value(Number{vi.vrid()})
         .key("priority").value(Number{vi.priority()})
         .key("effective_priority").value(Number{vi.effective_priority()});
+    json.key("runtime_priority");
+    if (vi.runtime_priority() == 0) json.null();
+    else json.value(Number{vi.runtime_priority()});
     json.key("master").begin_object().key("self").value(vi.state() == "MASTER");
     text_or_null(json.key("address"), vi.master_address());
     json.key("priority");

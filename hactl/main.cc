@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
         {"checks", command_checks},
         {"vrrp", command_vrrp},
         {"resign", command_resign},
+        {"set-priority", command_set_priority},
         {"import-keepalived", command_import_keepalived},
         {"metrics", command_metrics},
         {"explain", command_explain},

@@ -1,5 +1,6 @@
 #include "hactl/options.h"
 
+#include <charconv>
 #include <string_view>
 
 namespace hakeep::hactl {
@@ -16,6 +17,8 @@ const char* const usage_text =
     "  checks            every check: state, since, failures, last reason, latency\n"
     "  vrrp              VRRP instances: state, priorities, master, VIPs, counters, drops\n"
     "  resign INSTANCE   a MASTER instance sends priority 0 and becomes BACKUP\n"
+    "  set-priority INSTANCE VALUE\n"
+    "                    its priority (1..254) until vrrpd restarts; trackers still apply\n"
     "  import-keepalived FILE --out DIR   vrrpd.conf, ipvsd.conf, checkd.conf from keepalived.conf\n"
     "  metrics [--openmetrics] [DAEMON]\n"
     "                    metrics for node_exporter's textfile collector (hactl(8) METRICS)\n"
@@ -55,6 +58,15 @@ std::variant<Options, UsageExit> parse_options(int argc, char** argv) {
     }
     if (options.command.empty()) return bad("no command");
     return options;
+}
+
+std::optional<std::uint32_t> parse_count(std::string_view text) {
+    std::uint32_t value = 0;
+    const char* end = text.data() + text.size();
+    if (text.empty() || text.front() < '0' || text.front() > '9') return std::nullopt;  // no sign, no blank
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (error != std::errc() || stop != end) return std::nullopt;
+    return value;
 }
 
 }  // namespace hakeep::hactl

@@ -1,4 +1,5 @@
-// hactl vrrp and hactl resign: what vrrpd's instances are doing.
+// hactl vrrp, resign and set-priority: what vrrpd's instances are doing,
+// and the operator's say in their elections.
 #include <cstdio>
 #include <string>
 
@@ -33,8 +34,11 @@ void print_json(const proto::VrrpReply& reply) {
             .key("name").value(vi.name())
             .key("state").value(vi.state())
             .key("priority").value(static_cast<std::uint64_t>(vi.priority()))
-            .key("effective_priority").value(static_cast<std::uint64_t>(vi.effective_priority()))
-            .key("vrid").value(static_cast<std::uint64_t>(vi.vrid()))
+            .key("effective_priority").value(static_cast<std::uint64_t>(vi.effective_priority()));
+        json.key("runtime_priority");
+        if (vi.runtime_priority() == 0) json.null();
+        else json.value(static_cast<std::uint64_t>(vi.runtime_priority()));
+        json.key("vrid").value(static_cast<std::uint64_t>(vi.vrid()))
             .key("interface").value(vi.interface())
             .key("version").value(static_cast<std::uint64_t>(vi.version()))
             .key("family").value(vi.family());
@@ -87,18 +91,27 @@ void print_table(const proto::VrrpReply& reply) {
     const bool colour = colour_on_stdout();
     Table table({"INSTANCE", "STATE", "PRIO", "EFF", "VRID", "IF", "VER", "MASTER", "VIPS", "SENT", "RECV",
                  "DROPS", "LAST TRANSITION"});
+    std::string runtime;
     for (const proto::VrrpInstanceStatus& vi : reply.instances()) {
         std::string vips;
         for (const std::string& vip : vi.vips()) vips += (vips.empty() ? "" : ",") + vip;
         std::string reason = vi.last_transition_reason();
         if (!vi.fault_reason().empty()) reason = vi.fault_reason();
-        table.add_row({vi.name(), paint_state(vi.state(), colour), std::to_string(vi.priority()),
+        // A priority set at runtime is marked, and explained below the table.
+        const std::string priority = vi.runtime_priority() == 0 ? std::to_string(vi.priority())
+                                                                : std::to_string(vi.runtime_priority()) + "*";
+        if (vi.runtime_priority() != 0)
+            runtime += "  " + vi.name() + ": " + std::to_string(vi.runtime_priority()) + " (configured " +
+                       std::to_string(vi.priority()) + ")\n";
+        table.add_row({vi.name(), paint_state(vi.state(), colour), priority,
                        std::to_string(vi.effective_priority()), std::to_string(vi.vrid()), vi.interface(),
                        "v" + std::to_string(vi.version()), vi.master_address().empty() ? "-" : vi.master_address(),
                        vips.empty() ? "-" : vips, std::to_string(vi.adverts_sent()),
                        std::to_string(vi.adverts_received()), std::to_string(total(vi.drops())), reason});
     }
     std::fputs(table.render().c_str(), stdout);
+    if (!runtime.empty())
+        std::printf("* priority set at runtime (hactl set-priority), until vrrpd restarts:\n%s", runtime.c_str());
     std::string drops;
     for (const proto::VrrpInstanceStatus& vi : reply.instances())
         for (const proto::VrrpDrop& drop : vi.drops())
@@ -140,6 +153,19 @@ int command_resign(const Options& options) {
     }
     proto::Envelope request;
     request.mutable_resign()->set_instance(options.args[0]);
+    return send_command(options, "vrrpd", request);
+}
+
+int command_set_priority(const Options& options) {
+    const std::optional<std::uint32_t> value =
+        options.args.size() == 2 ? parse_count(options.args[1]) : std::nullopt;
+    if (!value) {
+        std::fprintf(stderr, "hactl: usage: hactl set-priority INSTANCE VALUE (VALUE a number, 1..254)\n");
+        return 2;
+    }
+    proto::Envelope request;
+    request.mutable_set_priority()->set_instance(options.args[0]);
+    request.mutable_set_priority()->set_value(*value);
     return send_command(options, "vrrpd", request);
 }
 

@@ -188,9 +188,12 @@ void read_use_vmac(const ConfigNode& node, VrrpInstanceConfig& instance) {
             continue;
         }
         if (!instance.vmac_name.empty()) throw ConfigError(word.where, "'use_vmac' takes one interface name");
-        if (word.text.empty() || word.text.size() > 15 || word.text.find_first_of("/ ") != std::string::npos)
+        // The kernel's dev_valid_name(), as keepalived checks it.
+        if (word.text.empty() || word.text.size() > 15 || word.text == "." || word.text == ".." ||
+            word.text.find_first_of("/ ") != std::string::npos)
             throw ConfigError(word.where, "'" + word.text +
-                                              "' is not an interface name (1..15 characters, no '/', ':' or space)");
+                                              "' is not an interface name (1..15 characters, not . or .., no '/', "
+                                              "':' or space)");
         instance.vmac_name = word.text;
     }
 }
@@ -462,7 +465,8 @@ VrrpInstanceConfig read_instance(const ConfigNode& block, int default_version, c
                                node.where().to_string().c_str());
         } else if (key == "v3_checksum_as_v2") instance.v3_checksum_as_v2 = true;
         else if (key == "skip_check_adv_addr") instance.skip_check_adv_addr = true;
-        else if (key == "use_vmac") read_use_vmac(node, instance); else if (key == "vmac_xmit_base") instance.vmac_xmit_base = true;
+        else if (key == "use_vmac") read_use_vmac(node, instance);
+        else if (key == "vmac_xmit_base") instance.vmac_xmit_base = true;
         else if (key == "virtual_routes")
             for (const ConfigNode& entry : node.children) instance.virtual_routes.push_back(parse_route(entry));
         else if (key == "virtual_rules")
@@ -622,6 +626,14 @@ VrrpdConfig parse_vrrpd_config(const config::ParsedConfig& parsed) {
                                       "vrrp_instance '" + instance.name + "' has the same VRID " +
                                           std::to_string(instance.virtual_router_id) +
                                           ", family and interface as '" + other.name + "'");
+            // Two instances on one macvlan would fight over it (the second
+            // one's is taken): each needs its own, also two default names
+            // (same VRID and family on two interfaces).
+            for (const VrrpInstanceConfig& other : result.instances)
+                if (instance.use_vmac && other.use_vmac && other.vmac_name == instance.vmac_name)
+                    throw ConfigError(node.find("use_vmac")->where(),
+                                      "VMAC '" + instance.vmac_name + "' is vrrp_instance '" + other.name +
+                                          "''s already: give each instance its own with use_vmac NAME");
             result.instances.push_back(std::move(instance));
         } else if (node.keyword.text == "vrrp_sync_group") {
             VrrpSyncGroupConfig group{node.string_arg(0), {}};

@@ -194,9 +194,21 @@ void Instance::links_changed() {
 
 void Instance::set_trackers(std::vector<TrackerState> trackers) {
     trackers_ = std::move(trackers);
-    tracking_ = evaluate_tracking(config_.priority, trackers_, !config_.sync_group.empty());
-    machine_.set_priority(static_cast<std::uint8_t>(tracking_.priority));
+    update_priority();
     apply_faults();
+}
+
+void Instance::update_priority() {
+    tracking_ = evaluate_tracking(base_priority(), trackers_, !config_.sync_group.empty());
+    machine_.set_priority(static_cast<std::uint8_t>(tracking_.priority));
+}
+
+void Instance::set_runtime_priority(std::optional<int> value) {
+    if (value == config_.priority) value.reset();
+    runtime_priority_ = value;
+    const std::uint8_t before = machine_.priority();
+    update_priority();
+    if (machine_.priority() != before) machine_.advertise_now();
 }
 
 void Instance::set_group_fault(std::optional<std::string> reason) {
@@ -375,6 +387,7 @@ void Instance::state_changed(State from, State to, const std::string&) {
 }
 
 void Instance::reconfigure(VrrpInstanceConfig config) {
+    const int old_priority = config_.priority;
     if (machine_.state() == State::master) {
         // Diff the VIPs: only what changed is touched, nothing flaps.
         std::vector<VirtualAddress> old_vips = all_vips();
@@ -408,9 +421,15 @@ void Instance::reconfigure(VrrpInstanceConfig config) {
     } else {
         config_ = std::move(config);
     }
+    // Reloads change only what changed: a new `priority` in vrrpd.conf wins
+    // over the runtime one, the same `priority` keeps it.
+    if (runtime_priority_ && config_.priority != old_priority) {
+        HK_LOG_NOTICE("%s: priority in vrrpd.conf changed %d -> %d: the priority set at runtime (%d) no longer applies",
+                      config_.name.c_str(), old_priority, config_.priority, *runtime_priority_);
+        runtime_priority_.reset();
+    }
     machine_.reconfigure(election_config(config_));
-    tracking_ = evaluate_tracking(config_.priority, trackers_, !config_.sync_group.empty());
-    machine_.set_priority(static_cast<std::uint8_t>(tracking_.priority));
+    update_priority();
     links_changed();
 }
 
@@ -420,6 +439,7 @@ proto::VrrpInstanceStatus Instance::status() const {
     out.set_state(state_name(machine_.state()));
     out.set_priority(static_cast<std::uint32_t>(config_.priority));
     out.set_effective_priority(machine_.priority());
+    if (runtime_priority_) out.set_runtime_priority(static_cast<std::uint32_t>(*runtime_priority_));
     out.set_vrid(static_cast<std::uint32_t>(config_.virtual_router_id));
     out.set_interface(config_.interface);
     out.set_version(static_cast<std::uint32_t>(config_.version));

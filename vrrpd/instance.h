@@ -65,10 +65,18 @@ public:
     bool ttl_allowed(const Address& source, std::optional<int> ttl) const;
     void count_drop(DropReason reason);
     void resign(const std::string& reason) { machine_.resign(reason); }
+    // hactl set-priority: `value` (allowed by refuse_runtime_priority) becomes
+    // the base priority that trackers move; a MASTER advertises the result at
+    // once. The configured priority, or nothing, returns to vrrpd.conf's.
+    void set_runtime_priority(std::optional<int> value);
+    std::optional<int> runtime_priority() const { return runtime_priority_; }
+    // The runtime priority if set, else the configured one.
+    int base_priority() const { return runtime_priority_.value_or(config_.priority); }
     void stop(const std::string& reason) { machine_.stop(reason); }
     // After stop(): deletes the VMAC (use_vmac).
     void release();
-    // Same identity, new settings: no flap. VIPs of a MASTER are diffed.
+    // Same identity, new settings: no flap. VIPs of a MASTER are diffed. A
+    // runtime priority stays unless the new `priority` differs from the old.
     void reconfigure(VrrpInstanceConfig config);
 
     proto::VrrpInstanceStatus status() const;
@@ -81,6 +89,7 @@ public:
 
 private:
     void apply_faults();
+    void update_priority();  // from base_priority() and the trackers
     Expectation expectation() const;
     std::vector<VirtualAddress> all_vips() const;
     int device_index(const VirtualAddress& vip) const;
@@ -105,6 +114,7 @@ private:
     StateMachine machine_;
     std::optional<LinkInfo> link_;
     std::vector<TrackerState> trackers_;
+    std::optional<int> runtime_priority_;  // hactl set-priority, until restart or a new `priority`
     Tracking tracking_;
     std::optional<std::string> group_fault_;
     std::string fault_reason_;

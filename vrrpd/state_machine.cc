@@ -234,6 +234,12 @@ void StateMachine::set_priority(std::uint8_t priority) {
     timers_.priority = priority;
 }
 
+void StateMachine::advertise_now() {
+    if (state_ != State::master) return;
+    send_advert(timers_.priority);
+    arm_advert_timer();
+}
+
 void StateMachine::resign(const std::string& reason) {
     if (state_ != State::master) return;
     send_advert(priority_resign);

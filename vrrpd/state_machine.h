@@ -80,6 +80,11 @@ public:
     // Trackers: FAULT while `faulty`; priority 1..255.
     void set_fault(bool faulty, const std::string& reason);
     void set_priority(std::uint8_t priority);
+    // hactl set-priority: a MASTER sends an advert with its priority now and
+    // restarts its Adver_Timer, so the backups judge the new priority at once
+    // (one that now beats it lets its down timer run out and, if it
+    // preempts, takes over). Nothing in other states.
+    void advertise_now();
     // hactl resign: priority-0 advert, BACKUP until the next transition is due.
     void resign(const std::string& reason);
     // Sync group: move with the group (no-op in FAULT or when already there).

@@ -6,6 +6,7 @@
 
 #include "common/check_feed.h"
 #include "common/log.h"
+#include "vrrpd/runtime_priority.h"
 
 namespace hakeep::vrrpd {
 namespace {
@@ -109,9 +110,7 @@ void Vrrpd::start(DaemonContext& context) {
         proto::Envelope reply;
         proto::CommandReply& outcome = *reply.mutable_command_reply();
         const std::string& name = envelope.resign().instance();
-        Instance* found = nullptr;
-        for (auto& instance : instances_)
-            if (instance->config().name == name) found = instance.get();
+        Instance* found = instance_named(name);
         if (!found) {
             outcome.set_ok(false);
             outcome.set_message("vrrpd: no vrrp_instance '" + name + "'");
@@ -128,6 +127,11 @@ void Vrrpd::start(DaemonContext& context) {
                                 " VIP(s) released; a backup takes over");
             outcome.add_changes(name + ": MASTER -> " + std::string(state_name(found->machine().state())));
         }
+        from.send(reply);
+    });
+    context.server.handle(ipc::Body::kSetPriority, [this](ipc::Connection& from, const proto::Envelope& envelope) {
+        proto::Envelope reply;
+        *reply.mutable_command_reply() = set_priority(envelope.set_priority());
         from.send(reply);
     });
     checkd_ = &context.add_peer("checkd");
@@ -210,6 +214,49 @@ void Vrrpd::update_group_faults() {
                 else instance->set_group_fault(fault);
             }
     }
+}
+
+Instance* Vrrpd::instance_named(const std::string& name) {
+    for (auto& instance : instances_)
+        if (instance->config().name == name) return instance.get();
+    return nullptr;
+}
+
+proto::CommandReply Vrrpd::set_priority(const proto::SetPriority& request) {
+    proto::CommandReply outcome;
+    const std::string& name = request.instance();
+    Instance* found = instance_named(name);
+    if (!found) {
+        outcome.set_message("vrrpd: no vrrp_instance '" + name + "' (hactl vrrp lists them)");
+        return outcome;
+    }
+    const int configured = found->config().priority;
+    if (auto refusal = refuse_runtime_priority(name, configured, request.value())) {
+        outcome.set_message("vrrpd: " + *refusal);
+        return outcome;
+    }
+    const int before = found->base_priority();
+    const int value = static_cast<int>(request.value());
+    outcome.set_ok(true);
+    if (value == before) {
+        outcome.set_message("vrrpd: " + name + " has priority " + std::to_string(value) + " already" +
+                            (found->runtime_priority() ? " (set at runtime)" : "") + ": nothing changed");
+        return outcome;
+    }
+    found->set_runtime_priority(value);
+    HK_LOG_NOTICE("%s: priority %d -> %d set by hactl (configured %d), effective %u", name.c_str(), before, value,
+                  configured, found->machine().priority());
+    const std::string now = "effective " + std::to_string(found->machine().priority()) + ", " +
+                            state_name(found->machine().state());
+    if (found->runtime_priority())
+        outcome.set_message("vrrpd: " + name + " priority " + std::to_string(before) + " -> " + std::to_string(value) +
+                            " (" + now + "); runtime only: a restart, or a reload that changes its priority in " +
+                            "vrrpd.conf, returns to " + std::to_string(configured));
+    else
+        outcome.set_message("vrrpd: " + name + " priority " + std::to_string(before) + " -> " + std::to_string(value) +
+                            ", its configured priority again (" + now + ")");
+    outcome.add_changes(name + ": priority " + std::to_string(before) + " -> " + std::to_string(value));
+    return outcome;
 }
 
 Instance* Vrrpd::find_instance(int ifindex, Family family, std::uint8_t vrid) {
@@ -366,6 +413,16 @@ proto::VrrpReply Vrrpd::vrrp_reply() const {
     return reply;
 }
 
+// hactl status: "VI_1:150,VI_2:90" for the instances whose priority hactl
+// set-priority changed; a reload that drops one reports it gone.
+std::string Vrrpd::runtime_priorities() const {
+    std::string text;
+    for (const auto& instance : instances_)
+        if (auto priority = instance->runtime_priority())
+            text += (text.empty() ? "" : ",") + instance->config().name + ":" + std::to_string(*priority);
+    return text;
+}
+
 void Vrrpd::fill_status(proto::StatusReply& reply) const {
     auto& summary = *reply.mutable_config_summary();
     summary["instances"] = std::to_string(config_.instances.size());
@@ -375,6 +432,9 @@ void Vrrpd::fill_status(proto::StatusReply& reply) const {
     int masters = 0;
     for (const auto& instance : instances_) masters += instance->machine().state() == State::master;
     counters["master"] = std::to_string(masters);
+    // A priority set with hactl set-priority overrides the file's: it is part
+    // of the configuration in force, so a reload that drops it says so.
+    if (auto runtime = runtime_priorities(); !runtime.empty()) summary["runtime_priority"] = runtime;
 }
 
 }  // namespace hakeep::vrrpd

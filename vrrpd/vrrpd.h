@@ -1,7 +1,7 @@
 // vrrpd as a hakeep daemon: its instances, their sockets, their trackers
 // (checkd's checks, interfaces, files), its peers (checkd runs the notify
 // scripts, ipvsd follows for the sync daemon) and its control messages
-// (hactl vrrp, hactl resign, reload).
+// (hactl vrrp, hactl resign, hactl set-priority, reload).
 #pragma once
 
 #include <map>
@@ -40,6 +40,9 @@ private:
     std::unique_ptr<Instance> make_instance(const VrrpInstanceConfig& config);
     void on_readable(VrrpSocket& socket);
     Instance* find_instance(int ifindex, Family family, std::uint8_t vrid);
+    Instance* instance_named(const std::string& name);
+    proto::CommandReply set_priority(const proto::SetPriority& request);
+    std::string runtime_priorities() const;
     void refresh_links();
     void update_trackers();
     void update_group_faults();

@@ -2,6 +2,9 @@
 # Helpers shared by vrrpd's netns tests (t_vrrp_*.sh), on top of lib.sh.
 #
 #   vr_conf HOST                     writes $HK_TMP/HOST.conf from stdin (hk_write_config)
+#   vr_instance NAME VRID PRIO "VIP..." [LINE...]
+#                                    a VRRPv3 vrrp_instance on eth0, advert_int 0.1, with
+#                                    those VIPs (blank-separated) and LINEs, on stdout
 #   vr_start HOST [ARGS]             vrrpd in HOST with $HK_TMP/HOST.conf, socket dir $HK_TMP/sock-HOST
 #   vr_json HOST                     hactl --json vrrp of HOST's vrrpd
 #   vr_field HOST INSTANCE EXPR      EXPR of instance INSTANCE's object `i` (empty if unreachable)
@@ -14,6 +17,17 @@
 #   vr_deleted LOG ADDR              true if LOG saw ADDR deleted
 
 vr_conf() { hk_write_config "$HK_TMP/$1.conf"; }
+
+vr_instance() { # NAME VRID PRIO "VIP..." [LINE...]
+  local vip line
+  printf 'vrrp_instance %s {\n    interface eth0\n    virtual_router_id %s\n    version 3\n' "$1" "$2"
+  printf '    priority %s\n    advert_int 0.1\n    virtual_ipaddress {\n' "$3"
+  for vip in $4; do printf '        %s\n' "$vip"; done
+  echo "    }"
+  shift 4
+  for line in "$@"; do printf '    %s\n' "$line"; done
+  echo "}"
+}
 
 vr_start() { # HOST [ARGS...]
   local host=$1

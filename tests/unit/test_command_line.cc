@@ -7,6 +7,7 @@
 
 #include "common/command_line.h"
 #include "common/daemon.h"
+#include "hactl/commands.h"
 #include "hactl/options.h"
 
 using namespace hakeep;
@@ -117,6 +118,28 @@ proto::StatusReply status_of(const std::map<std::string, std::string>& config,
 }
 
 }  // namespace
+
+// hactl set-priority's VALUE: a plain decimal number; vrrpd judges the range.
+Test(command_line, hactl_count_argument) {
+    cr_expect_eq(hactl::parse_count("150"), std::optional<std::uint32_t>(150));
+    cr_expect_eq(hactl::parse_count("0"), std::optional<std::uint32_t>(0));
+    cr_expect_eq(hactl::parse_count("300"), std::optional<std::uint32_t>(300), "out of 1..254: vrrpd says so");
+    cr_expect_eq(hactl::parse_count("4294967295"), std::optional<std::uint32_t>(4294967295u));
+    for (const char* bad : {"", "-1", "+5", " 5", "5 ", "1e2", "0x10", "15O", "4294967296", "99999999999999999999"})
+        cr_expect_not(hactl::parse_count(bad).has_value(), "'%s' is not a count", bad);
+}
+
+// Usage errors exit 2 before any daemon is asked.
+Test(command_line, hactl_set_priority_usage) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{}, {"VI_1"}, {"VI_1", "high"}, {"VI_1", "-5"}, {"VI_1", "150", "extra"}}) {
+        hactl::Options options;
+        options.command = "set-priority";
+        options.args = args;
+        options.socket_dir = "/nonexistent";
+        cr_expect_eq(hactl::command_set_priority(options), 2, "%zu arguments", args.size());
+    }
+}
 
 // hactl reload's one line: what the reload changed in the daemon's summary.
 Test(reload_report, summary_changes_in_one_line) {

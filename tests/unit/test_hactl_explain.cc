@@ -163,6 +163,23 @@ Test(hactl_explain, master_owner_and_clamping) {
     cr_expect(has(text, "(255: the address owner; trackers never change it)"), "%s", text.c_str());
 }
 
+// hactl set-priority: the runtime value is the base the trackers move.
+Test(hactl_explain, priority_set_at_runtime) {
+    proto::VrrpInstanceStatus vi = backup_instance();
+    vi.set_runtime_priority(150);
+    vi.set_effective_priority(130);
+    const std::string text = joined(explain_instance(vi, now));
+    cr_expect(has(text,
+                  "Priority: configured 110, set at runtime to 150 (hactl set-priority; until vrrpd "
+                  "restarts), effective 130 = 150 - 20 (track_script chk_web)."),
+              "%s", text.c_str());
+    const std::string json = explain_json(vi, now);
+    cr_expect(has(json, "\"priority\":110,\"effective_priority\":130,\"runtime_priority\":150,"), "%s",
+              json.c_str());
+    const std::string unset = explain_json(backup_instance(), now);
+    cr_expect(has(unset, "\"runtime_priority\":null,"), "%s", unset.c_str());
+}
+
 Test(hactl_explain, stale_checks_and_json) {
     const ExplainContext stale{false, true, 1'187'000};
     const std::string text = joined(explain_instance(backup_instance(), stale));

@@ -47,4 +47,6 @@ Test(hactl_refusals, admin_messages_are_the_ones_that_change_state) {
     cr_expect(changes_state(request));
     request.mutable_reload();
     cr_expect(changes_state(request));
+    request.mutable_set_priority();
+    cr_expect(changes_state(request), "hactl set-priority needs the admin role");
 }

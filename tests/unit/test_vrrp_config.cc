@@ -62,7 +62,22 @@ Test(vrrp_config, use_vmac_default_names_and_macs) {
 
 Test(vrrp_config, use_vmac_errors) {
     EXPECT_ERROR(" use_vmac a_name_far_too_long\n",
-                     "/t.conf:4:11: 'a_name_far_too_long' is not an interface name (1..15 characters, no '/', ':' or space)");
+                     "/t.conf:4:11: 'a_name_far_too_long' is not an interface name (1..15 characters, not . or .., no "
+                     "'/', ':' or space)");
+    EXPECT_ERROR(" use_vmac ..\n",
+                 "/t.conf:4:11: '..' is not an interface name (1..15 characters, not . or .., no '/', ':' or space)");
+    EXPECT_ERROR(" use_vmac .\n",
+                 "/t.conf:4:11: '.' is not an interface name (1..15 characters, not . or .., no '/', ':' or space)");
+    // One VMAC per instance: a name given twice, or two default names (same VRID and family).
+    EXPECT_ERROR(" use_vmac vm1\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n use_vmac vm1\n",
+                 "/t.conf:9:2: VMAC 'vm1' is vrrp_instance 'VI_1''s already: give each instance its own with "
+                 "use_vmac NAME");
+    EXPECT_ERROR(" use_vmac\n}\nvrrp_instance VI_2 {\n interface eth1\n virtual_router_id 51\n use_vmac\n",
+                 "/t.conf:9:2: VMAC 'vrrp.51' is vrrp_instance 'VI_1''s already: give each instance its own with "
+                 "use_vmac NAME");
+    cr_expect_eq(parse(" use_vmac\n}\nvrrp_instance VI_2 {\n interface eth1\n virtual_router_id 51\n use_vmac vm2\n")
+                     .instances.size(),
+                 2u, "names of their own");
     EXPECT_ERROR(" use_vmac eth0\n", "/t.conf:4:2: the VMAC cannot be named as its interface");
     EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c\n", "/t.conf:4:11: '02:00:5e:ab:0c' is not a MAC address (xx:xx:xx:xx:xx:xx)");
     EXPECT_ERROR(" use_vmac 02:00:5e:ab:0c:01:02\n",

@@ -299,6 +299,47 @@ Test(vrrp_state, priority_change_preempts_through_the_timer) {
     cr_expect(lab.machine.state() == State::master);
 }
 
+// hactl set-priority on a backup: nopreempt keeps a lower master.
+Test(vrrp_state, priority_change_with_nopreempt_keeps_the_master) {
+    ElectionConfig config = v3(100);
+    config.preempt = false;
+    Lab lab(config);
+    lab.machine.start(false);
+    lab.receive(110);
+    lab.machine.set_priority(120);
+    lab.machine.advertise_now();
+    cr_expect(lab.actions.adverts.empty(), "a backup sends no advert");
+    for (int i = 0; i < 10; ++i) {
+        lab.advance(milliseconds(1000));
+        lab.receive(110);
+    }
+    cr_expect(lab.machine.state() == State::backup);
+}
+
+// hactl set-priority on a master: its new priority goes out at once, and the
+// Adver_Timer starts again from there.
+Test(vrrp_state, master_advertises_a_new_priority_at_once) {
+    Lab lab(v3(120));
+    lab.machine.start(false);
+    lab.advance(milliseconds(4000));
+    cr_assert(lab.machine.state() == State::master);
+    lab.advance(milliseconds(500));  // half-way to the next advert
+    const std::size_t sent = lab.actions.adverts.size();
+    lab.machine.set_priority(90);
+    lab.machine.advertise_now();
+    cr_assert_eq(lab.actions.adverts.size(), sent + 1, "one advert now");
+    cr_expect_eq(lab.actions.adverts.back(), 90);
+    lab.advance(milliseconds(999));
+    cr_expect_eq(lab.actions.adverts.size(), sent + 1, "the next one a full advert_int later");
+    lab.advance(milliseconds(1));
+    cr_expect_eq(lab.actions.adverts.size(), sent + 2);
+    cr_expect_eq(lab.actions.adverts.back(), 90);
+    // The backup (100) it no longer beats takes over; its advert sends us back.
+    lab.receive(100);
+    cr_expect(lab.machine.state() == State::backup);
+    cr_expect_eq(lab.actions.give_ups, 1);
+}
+
 Test(vrrp_state, follow_group) {
     Lab lab(v3(100));
     lab.machine.start(false);
