@@ -170,7 +170,7 @@ void Checkd::apply_config() {
     config_.checks = {};
     const std::vector<std::uint32_t> unplaced = assign_probes();
     std::vector<proto::ProbeSpec> failing;
-    for (std::uint32_t id : unplaced) failing.push_back(table_.probes().at(id).spec);
+    for (std::uint32_t id : unplaced) failing.push_back(table_.probes().at(id).spec());
     unavailable_->assign(failing);
     malloc_trim(0);
 }
@@ -206,21 +206,23 @@ std::vector<std::uint32_t> Checkd::assign_probes() {
     if (!notify_running_) {
         unplaced = pool_->assign(table_.probes());
     } else {
-        std::map<std::uint32_t, Probe> probes = table_.probes();
-        Probe& probe = probes[*notify_running_];
-        probe.spec.set_id(*notify_running_);
+        proto::ProbeSpec spec;
         // Once: it is dropped when its result comes, long before a day has passed.
-        probe.spec.set_interval_ms(24 * 3600 * 1000);
-        probe.spec.set_spread_ms(0);
-        proto::CheckerSpec& checker = *probe.spec.mutable_checker();
+        spec.set_interval_ms(24 * 3600 * 1000);
+        spec.set_spread_ms(0);
+        proto::CheckerSpec& checker = *spec.mutable_checker();
         checker.set_type("MISC_CHECK");
         checker.set_user(script_account());
         checker.set_script_timeout_ms(notify_timeout_ms);
         for (const std::string& word : notify_queue_.front()) checker.add_command(word);
+        const std::string bytes = spec.SerializeAsString();
+        Probe probe;
+        probe.id = *notify_running_;
+        probe.spec_bytes = &bytes;
         probe.local = true;
         probe.account = script_account();
         probe.once = true;
-        unplaced = pool_->assign(probes);
+        unplaced = pool_->assign(table_.probes(), &probe);
     }
     std::erase_if(unplaced, [this](std::uint32_t id) {
         if (!notify_running_ || id != *notify_running_) return false;
