@@ -47,7 +47,7 @@ proto::ProbeSpec Probe::spec() const {
     return spec;
 }
 
-void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string& default_account) {
+void CheckTable::load(std::vector<CheckConfig> checks, const std::string& default_account) {
     std::map<std::pair<std::string, std::size_t>, CheckRecord> previous;
     for (CheckRecord& record : checks_) previous.emplace(std::pair{record.name, record.identity}, std::move(record));
     checks_.clear();
@@ -56,7 +56,7 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
     checks_.shrink_to_fit();
     checks_.reserve(checks.size());
     probes_.clear();
-    for (const CheckConfig& check : checks) {
+    for (CheckConfig& check : checks) {
         const std::size_t id = identity(check);
         auto kept = previous.find(std::pair{check.name, id});
         if (kept != previous.end()) {
@@ -105,6 +105,7 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
             probe.feeds.emplace_back(checks_.size() - 1, index);
             record.probes.push_back(probe_id);
         }
+        check = CheckConfig();
     }
     // Forget the ids of probes no longer configured, so the map stays bounded.
     for (auto it = probe_ids_.begin(); it != probe_ids_.end();)

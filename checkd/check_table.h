@@ -53,8 +53,10 @@ public:
     // Adopts a configuration. A check keeps its state across the load when
     // its name, checkers, rise, fall and init_fail are unchanged; probes keep
     // their ids while their spec is unchanged. `default_account` is the
-    // account of scripts that name none.
-    void load(const std::vector<CheckConfig>& checks, const std::string& default_account);
+    // account of scripts that name none. Each check is freed once taken in,
+    // so the table's small allocations reuse the configuration's (built the
+    // other way round, 10,000 checks leave megabytes of half-used pages).
+    void load(std::vector<CheckConfig> checks, const std::string& default_account);
 
     const std::map<std::uint32_t, Probe>& probes() const { return probes_; }
     const std::vector<CheckRecord>& checks() const { return checks_; }

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <set>
+#include <utility>
 
 #include "checkd/process.h"
 #include "common/check_states.h"
@@ -162,12 +163,11 @@ void Checkd::config_reloaded(DaemonContext&) {
 }
 
 void Checkd::apply_config() {
-    table_.load(config_.checks, script_account());
-    // The table holds what it needs; the parsed checks are not kept twice.
     check_count_ = config_.checks.size();
     script_count_ = 0;
     for (const CheckConfig& check : config_.checks) script_count_ += check.is_vrrp_script ? 1 : 0;
-    config_.checks = {};
+    // The table takes what it needs; the parsed checks are not kept twice.
+    table_.load(std::exchange(config_.checks, {}), script_account());
     const std::vector<std::uint32_t> unplaced = assign_probes();
     std::vector<proto::ProbeSpec> failing;
     for (std::uint32_t id : unplaced) failing.push_back(table_.probes().at(id).spec());

@@ -77,7 +77,7 @@ private:
         pending_.insert(pending_.end(), part.probes().begin(), part.probes().end());
         if (!part.last()) return false;
         assign_(pending_);
-        pending_ = {};
+        pending_ = std::vector<proto::ProbeSpec>();  // its capacity too (`= {}` keeps it)
         last_ok_.clear();  // ids of dropped probes go; a first result is news anyway
         malloc_trim(0);  // the assignment's parts are gone
         return true;

@@ -15,32 +15,32 @@ namespace {
 
 constexpr std::size_t assignment_part_bytes = 48 * 1024;  // well under a datagram's 64 KiB
 
-std::set<std::string> tls_settings(const std::vector<proto::ProbeSpec>& probes) {
-    std::set<std::string> settings;
-    for (const proto::ProbeSpec& probe : probes)
-        if (std::string key = tls_setting_key(probe.checker()); !key.empty()) settings.insert(std::move(key));
-    return settings;
-}
-
 // A share as the serialized WorkerAssign parts that carry it, each well
-// under a datagram; none for an empty share.
-std::vector<std::string> pack(const std::vector<proto::ProbeSpec>& probes) {
-    std::vector<std::string> parts;
-    proto::WorkerAssign part;
-    std::size_t part_bytes = 0;
-    for (const proto::ProbeSpec& probe : probes) {
+// under a datagram; none for an empty share. Fed one probe at a time, so
+// that no share is ever held parsed whole.
+class Packer {
+public:
+    void add(const proto::ProbeSpec& probe) {
         const std::size_t size = probe.ByteSizeLong() + 8;  // with its tag and length
-        if (part.probes_size() > 0 && part_bytes + size > assignment_part_bytes) {
-            parts.push_back(part.SerializeAsString());
-            part.Clear();
-            part_bytes = 0;
+        if (part_.probes_size() > 0 && part_bytes_ + size > assignment_part_bytes) {
+            parts_.push_back(part_.SerializeAsString());
+            part_.Clear();
+            part_bytes_ = 0;
         }
-        *part.add_probes() = probe;
-        part_bytes += size;
+        *part_.add_probes() = probe;
+        part_bytes_ += size;
     }
-    if (part.probes_size() > 0) parts.push_back(part.SerializeAsString());
-    return parts;
-}
+    std::vector<std::string> parts() {
+        if (part_.probes_size() > 0) parts_.push_back(part_.SerializeAsString());
+        part_.Clear();
+        return std::move(parts_);
+    }
+
+private:
+    std::vector<std::string> parts_;
+    proto::WorkerAssign part_;
+    std::size_t part_bytes_ = 0;
+};
 
 std::vector<proto::ProbeSpec> unpack(const std::vector<std::string>& parts) {
     std::vector<proto::ProbeSpec> probes;
@@ -170,9 +170,10 @@ void WorkerPool::on_closed(Worker& worker) {
 
 void WorkerPool::drop_one_shots(Worker& worker) {
     if (worker.once.empty()) return;
-    std::vector<proto::ProbeSpec> probes = unpack(worker.assignment);
-    std::erase_if(probes, [&](const proto::ProbeSpec& probe) { return worker.once.contains(probe.id()); });
-    worker.assignment = pack(probes);
+    Packer kept;
+    for (const proto::ProbeSpec& probe : unpack(worker.assignment))
+        if (!worker.once.contains(probe.id())) kept.add(probe);
+    worker.assignment = kept.parts();
     std::vector<std::uint32_t> lost(worker.once.begin(), worker.once.end());
     std::erase_if(worker.ids, [&](std::uint32_t id) { return worker.once.contains(id); });
     worker.once.clear();
@@ -224,21 +225,22 @@ std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Prob
     }
     for (auto& [target, share] : shares) {
         std::vector<std::uint32_t> ids;
-        std::vector<proto::ProbeSpec> specs;
         ids.reserve(share.size());
-        specs.reserve(share.size());
         target->once.clear();
+        Packer packer;
+        std::set<std::string> needed;  // the TLS settings of its SSL_GET probes
         for (const Probe* probe : share) {
             ids.push_back(probe->id);  // in id order: the map's, then the extra
-            specs.push_back(probe->spec());
             if (probe->once) target->once.insert(probe->id);
+            const proto::ProbeSpec spec = probe->spec();
+            packer.add(spec);
+            if (std::string key = tls_setting_key(spec.checker()); !key.empty()) needed.insert(std::move(key));
         }
-        std::vector<std::string> assignment = pack(specs);
+        std::vector<std::string> assignment = packer.parts();
         const bool same = assignment == target->assignment;
         target->assignment = std::move(assignment);
         target->ids = std::move(ids);
         const bool started = target->link || target->restart_timer;
-        const std::set<std::string> needed = tls_settings(specs);
         target->tls_needed = needed;
         if (!started) {
             spawn(*target);  // its first assignment goes with it
