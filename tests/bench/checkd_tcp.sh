@@ -9,9 +9,10 @@
 # histogram). Figures, not a pass/fail test; README.md has the results.
 #
 # Then, unless BENCH_FLOOR=0, checkd is stopped and tcp_floor.c (built here
-# with cc) makes the same connections at the same rate for as long, with the
-# same system calls and nothing else: the floor any checker pays on this
-# host, the responder's half of each loopback handshake included.
+# with cc) makes the same connections at the same rate for as long, from as
+# many processes as checkd had network workers, with the same system calls
+# and nothing else: the floor any checker pays on this host, the responder's
+# half of each loopback handshake included.
 #
 #   tests/bench/checkd_tcp.sh [BINDIR]     (as root; BINDIR default build/bin)
 #   BENCH_SECONDS=60 BENCH_ADDRESSES=250 BENCH_PORTS=40 BENCH_WORKERS=0 (one per CPU)
@@ -96,9 +97,10 @@ for p in $(tree "$supervisor"); do
 done
 
 if [[ ${BENCH_FLOOR:-1} != 0 ]]; then
+  processes=$(summary workers)  # one floor process per network worker
   hk_stop_daemon bench checkd
   cc -O2 -o "$HK_TMP/tcp_floor" "$(cd "$(dirname "$0")" && pwd)/tcp_floor.c" || hk_fail "cannot build tcp_floor.c"
   echo "  the floor, the same connections without checkd:"
   printf '    '
-  hk_ns_exec bench "$HK_TMP/tcp_floor" 203.0.113.1 "$addresses" 10001 "$ports" "$targets" "$seconds"
+  hk_ns_exec bench "$HK_TMP/tcp_floor" 203.0.113.1 "$addresses" 10001 "$ports" "$targets" "$seconds" "$processes"
 fi
