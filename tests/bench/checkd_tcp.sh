@@ -12,11 +12,12 @@
 # with cc) makes the same connections at the same rate for as long, from as
 # many processes as checkd had network workers, with the same system calls
 # and nothing else: the floor any checker pays on this host, the responder's
-# half of each loopback handshake included.
+# half of each loopback handshake included. BENCH_FLOOR_MODE=reuse measures
+# instead sockets reset by connect(AF_UNSPEC) and reused (see tcp_floor.c).
 #
 #   tests/bench/checkd_tcp.sh [BINDIR]     (as root; BINDIR default build/bin)
 #   BENCH_SECONDS=60 BENCH_ADDRESSES=250 BENCH_PORTS=40 BENCH_WORKERS=0 (one per CPU)
-#   BENCH_FLOOR=1
+#   BENCH_FLOOR=1 BENCH_FLOOR_MODE=reset
 set -euo pipefail
 export HK_BIN=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
 . "$(dirname "$0")/../netns/lib.sh"
@@ -102,5 +103,5 @@ if [[ ${BENCH_FLOOR:-1} != 0 ]]; then
   cc -O2 -o "$HK_TMP/tcp_floor" "$(cd "$(dirname "$0")" && pwd)/tcp_floor.c" || hk_fail "cannot build tcp_floor.c"
   echo "  the floor, the same connections without checkd:"
   printf '    '
-  hk_ns_exec bench "$HK_TMP/tcp_floor" 203.0.113.1 "$addresses" 10001 "$ports" "$targets" "$seconds" "$processes"
+  hk_ns_exec bench "$HK_TMP/tcp_floor" 203.0.113.1 "$addresses" 10001 "$ports" "$targets" "$seconds" "$processes" "${BENCH_FLOOR_MODE:-reset}"
 fi

@@ -9,7 +9,12 @@
  * within 1 s is closed and counted failed (connect_timeout 1). Runs SECONDS,
  * then prints their CPU (user, kernel) and the connections made and failed.
  *
- *   tcp_floor FIRST_ADDRESS ADDRESSES PORT PORTS RATE SECONDS PROCESSES
+ * MODE "reuse" (not what checkd does; a measured option): a socket is reset
+ * by connect(AF_UNSPEC) instead (the kernel sends the same RST) and kept for
+ * a later connection, its epoll registration re-armed (EPOLLONESHOT), so a
+ * check costs connect, epoll_ctl, connect: no socket made or freed.
+ *
+ *   tcp_floor FIRST_ADDRESS ADDRESSES PORT PORTS RATE SECONDS PROCESSES [reset|reuse]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +39,8 @@ static double cpu_s(struct timeval t) { return (double)t.tv_sec + (double)t.tv_u
 
 struct totals { long done, failed, timeouts; };
 
+static int reuse;  /* MODE reuse */
+
 /* Targets `share`, `share + processes`, ... of all, `rate` a second. */
 static struct totals run(struct in_addr first, long port, long ports, long targets, long share, long processes, long rate,
                          double seconds) {
@@ -49,6 +56,9 @@ static struct totals run(struct in_addr first, long port, long ports, long targe
     const long slots = (long)files.rlim_cur;
     struct pending { int fd; long serial; double at; } *queue = calloc((size_t)slots, sizeof *queue);
     long *serial_of = calloc((size_t)slots, sizeof *serial_of), head = 0, tail = 0, serial = 0;
+    /* reuse: sockets reset and free for a next connection; those in the epoll set */
+    int *free_fds = calloc((size_t)slots, sizeof *free_fds), free_count = 0;
+    char *registered = calloc((size_t)slots, 1);
     const double begin = now_s();
     struct epoll_event events[256];
     for (;;) {
@@ -60,7 +70,8 @@ static struct totals run(struct in_addr first, long port, long ports, long targe
             target.sin_addr.s_addr = htonl(ntohl(first.s_addr) + (uint32_t)(next / ports));
             target.sin_port = htons((uint16_t)(port + next % ports));
             next = (next + processes) % targets;
-            const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            const int fd =
+                free_count > 0 ? free_fds[--free_count] : socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
             if (fd < 0) {
                 if (failed++ < 3) fprintf(stderr, "tcp_floor: socket: %s\n", strerror(errno));
                 continue;
@@ -70,8 +81,9 @@ static struct totals run(struct in_addr first, long port, long ports, long targe
                 close(fd);
                 continue;
             }
-            struct epoll_event event = {.events = EPOLLOUT, .data.fd = fd};
-            epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+            struct epoll_event event = {.events = EPOLLOUT | (reuse ? EPOLLONESHOT : 0), .data.fd = fd};
+            epoll_ctl(epoll, registered[fd] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+            registered[fd] = (char)reuse;
             serial_of[fd] = ++serial;
             queue[tail] = (struct pending){fd, serial, now_s()};
             tail = (tail + 1) % slots;
@@ -79,6 +91,7 @@ static struct totals run(struct in_addr first, long port, long ports, long targe
         for (const double expired = now_s() - 1; head != tail && queue[head].at <= expired; head = (head + 1) % slots) {
             if (serial_of[queue[head].fd] != queue[head].serial) continue;  /* done already */
             serial_of[queue[head].fd] = 0;
+            registered[queue[head].fd] = 0;
             close(queue[head].fd);
             ++failed;
             ++timeouts;
@@ -93,10 +106,18 @@ static struct totals run(struct in_addr first, long port, long ports, long targe
                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
                 if (failed++ < 3) fprintf(stderr, "tcp_floor: connect: %s\n", strerror(error));
             } else {
-                const struct linger reset = {1, 0};
-                setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
                 ++done;
+                if (!reuse) {
+                    const struct linger reset = {1, 0};
+                    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+                }
             }
+            const struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+            if (reuse && connect(fd, &unspec, sizeof unspec) == 0) {
+                free_fds[free_count++] = fd;
+                continue;
+            }
+            registered[fd] = 0;
             close(fd);
         }
     }
@@ -104,10 +125,11 @@ static struct totals run(struct in_addr first, long port, long ports, long targe
 }
 
 int main(int argc, char** argv) {
-    if (argc != 8) {
-        fprintf(stderr, "usage: tcp_floor FIRST_ADDRESS ADDRESSES PORT PORTS RATE SECONDS PROCESSES\n");
+    if (argc != 8 && argc != 9) {
+        fprintf(stderr, "usage: tcp_floor FIRST_ADDRESS ADDRESSES PORT PORTS RATE SECONDS PROCESSES [reset|reuse]\n");
         return 2;
     }
+    reuse = argc == 9 && strcmp(argv[8], "reuse") == 0;
     struct in_addr first;
     if (inet_pton(AF_INET, argv[1], &first) != 1) return 2;
     const long addresses = atol(argv[2]), port = atol(argv[3]), ports = atol(argv[4]);
@@ -135,9 +157,9 @@ int main(int argc, char** argv) {
     getrusage(RUSAGE_CHILDREN, &usage);
     const double elapsed = now_s() - begin;
     const double user = cpu_s(usage.ru_utime), kernel = cpu_s(usage.ru_stime);
-    printf("tcp_floor: %.1f s, %ld connected (%.0f per second), %ld failed (%ld timeouts), CPU %.2f s (user %.2f, kernel %.2f), "
+    printf("tcp_floor (%s): %.1f s, %ld connected (%.0f per second), %ld failed (%ld timeouts), CPU %.2f s (user %.2f, kernel %.2f), "
            "%.1f%% of one core, %.3f s per 10,000\n",
-           elapsed, done, (double)done / elapsed, failed, timeouts, user + kernel, user, kernel,
+           reuse ? "reuse" : "reset", elapsed, done, (double)done / elapsed, failed, timeouts, user + kernel, user, kernel,
            100 * (user + kernel) / elapsed, done ? (user + kernel) * 10000 / (double)done : 0.0);
     return 0;
 }
