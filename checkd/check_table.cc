@@ -84,11 +84,7 @@ void CheckTable::load(std::vector<CheckConfig> checks, const std::string& defaul
             proto::ProbeSpec spec;
             *spec.mutable_checker() = checker.spec;
             const bool local = is_local(checker.type);
-            std::string account;
-            if (local) {
-                account = checker.spec.user().empty() ? default_account : checker.spec.user();
-                spec.mutable_checker()->set_user(account);
-            }
+            if (local && checker.spec.user().empty()) spec.mutable_checker()->set_user(default_account);
             spec.set_interval_ms(static_cast<std::uint32_t>(check.delay_loop_ms));
             spec.set_spread_ms(static_cast<std::uint32_t>(checker.warmup_ms.value_or(check.delay_loop_ms)));
             // Same checker, same period, same spread: one probe for all its checks.
@@ -100,7 +96,6 @@ void CheckTable::load(std::vector<CheckConfig> checks, const std::string& defaul
                 probe.id = probe_id;
                 probe.spec_bytes = &found->first;  // map keys stay put
                 probe.local = local;
-                probe.account = account;
             }
             probe.feeds.emplace_back(checks_.size() - 1, index);
             record.probes.push_back(probe_id);

@@ -23,8 +23,7 @@ struct Probe {
     // parsed ProbeSpec costs some 600 bytes of heap, its bytes under 100).
     // spec() parses them.
     const std::string* spec_bytes = nullptr;
-    bool local = false;     // script worker (MISC_CHECK, vrrp_script, FILE_CHECK)
-    std::string account;    // local probes: the account the script runs as
+    bool local = false;  // script worker (MISC_CHECK, vrrp_script, FILE_CHECK); its spec's user says whose
     // Runs at most once (a notify script): a worker that dies before its
     // result came does not get it again on restart; the pool reports it lost.
     bool once = false;

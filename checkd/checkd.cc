@@ -220,7 +220,6 @@ std::vector<std::uint32_t> Checkd::assign_probes() {
         probe.id = *notify_running_;
         probe.spec_bytes = &bytes;
         probe.local = true;
-        probe.account = script_account();
         probe.once = true;
         unplaced = pool_->assign(table_.probes(), &probe);
     }

@@ -195,7 +195,7 @@ std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Prob
     std::vector<const Probe*> network;
     std::map<std::string, std::vector<const Probe*>> local;  // by account
     const auto sort_in = [&](const Probe& probe) {
-        if (probe.local) local[probe.account].push_back(&probe);
+        if (probe.local) local[probe.spec().checker().user()].push_back(&probe);
         else network.push_back(&probe);
     };
     for (const auto& [id, probe] : probes) sort_in(probe);

@@ -61,7 +61,8 @@ Test(checkd_table, identical_checkers_share_one_probe) {
     cr_expect_neq(probe_of(table, 0), probe_of(table, 2));
     const checkd::Probe& script = table.probes().at(probe_of(table, 3));
     cr_expect(script.local);
-    cr_expect_str_eq(script.account.c_str(), "nobody", "scripts run as the default account");
+    const std::string account = script.spec().checker().user();
+    cr_expect_str_eq(account.c_str(), "nobody", "scripts run as the default account");
     cr_expect_eq(table.probes().at(probe_of(table, 0)).feeds.size(), 2u);
 }
 
