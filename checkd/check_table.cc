@@ -22,23 +22,32 @@ std::size_t identity(const CheckConfig& check) {
     return std::hash<std::string>{}(key);
 }
 
-}  // namespace
-
-std::string check_type_text(const CheckConfig& check) {
+// For hactl, from a check's checkers (one spec each, in order): "TCP_CHECK",
+// "HTTP_GET+MISC_CHECK"; "203.0.113.1:80", a script path.
+std::string check_type_text(const std::vector<proto::CheckerSpec>& checkers) {
     std::string text;
-    for (const CheckerConfig& checker : check.checkers) text += (text.empty() ? "" : "+") + checker.type;
+    for (const proto::CheckerSpec& checker : checkers) text += (text.empty() ? "" : "+") + checker.type();
     return text;
 }
 
-std::string check_target_text(const CheckConfig& check) {
-    if (check.checkers.empty()) return "";
-    const proto::CheckerSpec& spec = check.checkers[0].spec;
+std::string check_target_text(const std::vector<proto::CheckerSpec>& checkers) {
+    if (checkers.empty()) return "";
+    const proto::CheckerSpec& spec = checkers[0];
     if (!spec.command().empty()) return spec.command(0);
     if (!spec.file_path().empty()) return spec.file_path();
     return target_text(spec.address(), spec.port());
 }
 
-void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string& default_account) {
+}  // namespace
+
+proto::ProbeSpec Probe::spec() const {
+    proto::ProbeSpec spec;
+    spec.ParseFromString(*spec_bytes);
+    spec.set_id(id);
+    return spec;
+}
+
+void CheckTable::load(std::vector<CheckConfig> checks, const std::string& default_account) {
     std::map<std::pair<std::string, std::size_t>, CheckRecord> previous;
     for (CheckRecord& record : checks_) previous.emplace(std::pair{record.name, record.identity}, std::move(record));
     checks_.clear();
@@ -47,7 +56,7 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
     checks_.shrink_to_fit();
     checks_.reserve(checks.size());
     probes_.clear();
-    for (const CheckConfig& check : checks) {
+    for (CheckConfig& check : checks) {
         const std::size_t id = identity(check);
         auto kept = previous.find(std::pair{check.name, id});
         if (kept != previous.end()) {
@@ -56,8 +65,7 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
         } else {
             std::vector<bool> alpha;
             for (const CheckerConfig& checker : check.checkers) alpha.push_back(checker.alpha);
-            checks_.push_back(CheckRecord{check.name, check_type_text(check), check_target_text(check),
-                                          check.script_weight, id,
+            checks_.push_back(CheckRecord{check.name, check.script_weight, id,
                                           CheckHealth(check.checkers.size(), check.rise, check.fall, check.init_fail,
                                                       alpha),
                                           {}, {}, 0, 0, 0, 0, 0});
@@ -76,27 +84,23 @@ void CheckTable::load(const std::vector<CheckConfig>& checks, const std::string&
             proto::ProbeSpec spec;
             *spec.mutable_checker() = checker.spec;
             const bool local = is_local(checker.type);
-            std::string account;
-            if (local) {
-                account = checker.spec.user().empty() ? default_account : checker.spec.user();
-                spec.mutable_checker()->set_user(account);
-            }
+            if (local && checker.spec.user().empty()) spec.mutable_checker()->set_user(default_account);
             spec.set_interval_ms(static_cast<std::uint32_t>(check.delay_loop_ms));
             spec.set_spread_ms(static_cast<std::uint32_t>(checker.warmup_ms.value_or(check.delay_loop_ms)));
             // Same checker, same period, same spread: one probe for all its checks.
-            const std::string key = spec.SerializeAsString();
-            auto [found, inserted] = probe_ids_.try_emplace(key, next_probe_id_);
+            auto [found, inserted] = probe_ids_.try_emplace(spec.SerializeAsString(), next_probe_id_);
             if (inserted) ++next_probe_id_;
-            spec.set_id(found->second);
-            Probe& probe = probes_[spec.id()];
+            const std::uint32_t probe_id = found->second;
+            Probe& probe = probes_[probe_id];
             if (probe.feeds.empty()) {
-                probe.spec = spec;
+                probe.id = probe_id;
+                probe.spec_bytes = &found->first;  // map keys stay put
                 probe.local = local;
-                probe.account = account;
             }
             probe.feeds.emplace_back(checks_.size() - 1, index);
-            record.probes.push_back(spec.id());
+            record.probes.push_back(probe_id);
         }
+        check = CheckConfig();
     }
     // Forget the ids of probes no longer configured, so the map stays bounded.
     for (auto it = probe_ids_.begin(); it != probe_ids_.end();)
@@ -170,10 +174,12 @@ void CheckTable::fill_reply(proto::ChecksReply& reply, std::size_t first, std::s
     std::size_t used = reply.ByteSizeLong() + 8;  // room for next_check
     for (std::size_t index = first; index < checks_.size(); ++index) {
         const CheckRecord& record = checks_[index];
+        std::vector<proto::CheckerSpec> checkers;
+        for (std::uint32_t id : record.probes) checkers.push_back(probes_.at(id).spec().checker());
         proto::CheckDetail detail;
         detail.set_name(record.name);
-        detail.set_type(record.type);
-        detail.set_target(record.target);
+        detail.set_type(check_type_text(checkers));
+        detail.set_target(check_target_text(checkers));
         detail.set_state(health_name(record.health.state()));
         detail.set_since_unix_ms(static_cast<std::uint64_t>(record.since_unix_ms));
         detail.set_consecutive_failures(record.health.consecutive_failures());

@@ -22,9 +22,10 @@ void ProbeEngine::assign(const std::vector<proto::ProbeSpec>& probes) {
     std::unordered_map<std::uint32_t, Probe> next;
     std::vector<Scheduler::Entry> entries;
     for (const proto::ProbeSpec& spec : probes) {
-        std::string bytes = spec.SerializeAsString();
         auto found = probes_.find(spec.id());
-        if (found != probes_.end() && found->second.spec_bytes == bytes) {
+        // Compared serialized, on reassignment only: not kept serialized beside
+        // the spec (80 bytes a probe for the worker's whole life).
+        if (found != probes_.end() && found->second.spec.SerializeAsString() == spec.SerializeAsString()) {
             // Moved as a node: a running attempt holds a reference to its spec.
             next.insert(probes_.extract(found));
         } else {
@@ -34,7 +35,6 @@ void ProbeEngine::assign(const std::vector<proto::ProbeSpec>& probes) {
             }
             Probe probe;
             probe.spec = spec;
-            probe.spec_bytes = std::move(bytes);
             next.emplace(spec.id(), std::move(probe));
         }
         entries.push_back(Scheduler::Entry{spec.id(), std::chrono::milliseconds(spec.interval_ms()),

@@ -34,7 +34,6 @@ public:
 private:
     struct Probe {
         proto::ProbeSpec spec;
-        std::string spec_bytes;  // to tell an unchanged probe on reassign
         std::unique_ptr<Attempt> attempt;
         std::optional<EventLoop::TimerId> retry_timer;
         unsigned attempts = 0;

@@ -77,7 +77,7 @@ private:
         pending_.insert(pending_.end(), part.probes().begin(), part.probes().end());
         if (!part.last()) return false;
         assign_(pending_);
-        pending_ = {};
+        pending_ = std::vector<proto::ProbeSpec>();  // its capacity too (`= {}` keeps it)
         last_ok_.clear();  // ids of dropped probes go; a first result is news anyway
         malloc_trim(0);  // the assignment's parts are gone
         return true;
@@ -125,7 +125,7 @@ std::vector<proto::Envelope> read_first_assignment(int fd) {
 
 // `loop` is made before the sandbox: epoll and timerfd are not in the list.
 [[noreturn]] void run(EventLoop& loop, const std::string& name, AttemptFactory factory,
-                      const std::vector<proto::Envelope>& first_parts) {
+                      std::vector<proto::Envelope> first_parts) {
     try {
         std::unique_ptr<ProbeEngine> engine;
         SupervisorLink link(loop, UniqueFd(child_link_fd), name,
@@ -134,6 +134,9 @@ std::vector<proto::Envelope> read_first_assignment(int fd) {
             loop, std::move(factory), [&](const proto::ProbeResult& result) { link.report(result); },
             scheduler_tick);
         for (const proto::Envelope& part : first_parts) link.take(part);
+        // Taken in: no second parsed copy of every probe for the worker's life.
+        first_parts = std::vector<proto::Envelope>();
+        malloc_trim(0);
         HK_LOG_DEBUG("worker %s running, %zu probes", name.c_str(), engine->size());
         loop.run();
     } catch (const std::exception& error) {
@@ -147,7 +150,7 @@ std::vector<proto::Envelope> read_first_assignment(int fd) {
 
 void run_network_worker(std::uint32_t index, const LaunchSettings& settings) {
     const std::string name = worker_name(WorkerKind::network, index, settings.account.name);
-    const std::vector<proto::Envelope> first = read_first_assignment(child_link_fd);
+    std::vector<proto::Envelope> first = read_first_assignment(child_link_fd);
     std::vector<const proto::CheckerSpec*> specs;
     for (const proto::Envelope& part : first)
         for (const proto::ProbeSpec& probe : part.worker_assign().probes()) specs.push_back(&probe.checker());
@@ -164,7 +167,7 @@ void run_network_worker(std::uint32_t index, const LaunchSettings& settings) {
         HK_LOG_ERROR("worker %s: %s", name.c_str(), error.what());
         _exit(1);
     }
-    run(loop, name, start_network_check, first);
+    run(loop, name, start_network_check, std::move(first));
 }
 
 void run_script_worker(const LaunchSettings& settings) {

@@ -15,11 +15,41 @@ namespace {
 
 constexpr std::size_t assignment_part_bytes = 48 * 1024;  // well under a datagram's 64 KiB
 
-std::set<std::string> tls_settings(const std::vector<const Probe*>& probes) {
-    std::set<std::string> settings;
-    for (const Probe* probe : probes)
-        if (std::string key = tls_setting_key(probe->spec.checker()); !key.empty()) settings.insert(std::move(key));
-    return settings;
+// A share as the serialized WorkerAssign parts that carry it, each well
+// under a datagram; none for an empty share. Fed one probe at a time, so
+// that no share is ever held parsed whole.
+class Packer {
+public:
+    void add(const proto::ProbeSpec& probe) {
+        const std::size_t size = probe.ByteSizeLong() + 8;  // with its tag and length
+        if (part_.probes_size() > 0 && part_bytes_ + size > assignment_part_bytes) {
+            parts_.push_back(part_.SerializeAsString());
+            part_.Clear();
+            part_bytes_ = 0;
+        }
+        *part_.add_probes() = probe;
+        part_bytes_ += size;
+    }
+    std::vector<std::string> parts() {
+        if (part_.probes_size() > 0) parts_.push_back(part_.SerializeAsString());
+        part_.Clear();
+        return std::move(parts_);
+    }
+
+private:
+    std::vector<std::string> parts_;
+    proto::WorkerAssign part_;
+    std::size_t part_bytes_ = 0;
+};
+
+std::vector<proto::ProbeSpec> unpack(const std::vector<std::string>& parts) {
+    std::vector<proto::ProbeSpec> probes;
+    proto::WorkerAssign part;
+    for (const std::string& bytes : parts) {
+        part.ParseFromString(bytes);
+        probes.insert(probes.end(), part.probes().begin(), part.probes().end());
+    }
+    return probes;
 }
 
 }  // namespace
@@ -88,21 +118,18 @@ void WorkerPool::spawn(Worker& worker) {
 void WorkerPool::send_assignment(Worker& worker) {
     if (!worker.link || !worker.link->open()) return;  // the next spawn sends it
     proto::Envelope envelope;
-    proto::WorkerAssign* part = envelope.mutable_worker_assign();
-    part->set_first(true);
-    std::size_t part_bytes = 0;
-    for (const std::string& probe : worker.probes) {
-        if (part->probes_size() > 0 && part_bytes + probe.size() + 8 > assignment_part_bytes) {
-            worker.link->send(envelope);
-            envelope.Clear();
-            part = envelope.mutable_worker_assign();
-            part_bytes = 0;
-        }
-        part->add_probes()->ParseFromString(probe);
-        part_bytes += probe.size() + 8;  // with its tag and length
+    proto::WorkerAssign& part = *envelope.mutable_worker_assign();
+    for (std::size_t index = 0; index < worker.assignment.size(); ++index) {
+        part.ParseFromString(worker.assignment[index]);
+        part.set_first(index == 0);
+        part.set_last(index + 1 == worker.assignment.size());
+        worker.link->send(envelope);
     }
-    part->set_last(true);
-    worker.link->send(envelope);
+    if (worker.assignment.empty()) {  // an empty share is news too
+        part.set_first(true);
+        part.set_last(true);
+        worker.link->send(envelope);
+    }
 }
 
 void WorkerPool::on_message(Worker& worker, const proto::Envelope& envelope) {
@@ -143,10 +170,10 @@ void WorkerPool::on_closed(Worker& worker) {
 
 void WorkerPool::drop_one_shots(Worker& worker) {
     if (worker.once.empty()) return;
-    std::erase_if(worker.probes, [&](const std::string& bytes) {
-        proto::ProbeSpec spec;
-        return spec.ParseFromString(bytes) && worker.once.contains(spec.id());
-    });
+    Packer kept;
+    for (const proto::ProbeSpec& probe : unpack(worker.assignment))
+        if (!worker.once.contains(probe.id())) kept.add(probe);
+    worker.assignment = kept.parts();
     std::vector<std::uint32_t> lost(worker.once.begin(), worker.once.end());
     std::erase_if(worker.ids, [&](std::uint32_t id) { return worker.once.contains(id); });
     worker.once.clear();
@@ -163,14 +190,16 @@ void WorkerPool::bury(ipc::Connection&) {
         if (worker->link && !worker->link->open()) closing_.push_back(std::move(worker->link));
 }
 
-std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Probe>& probes) {
+std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Probe>& probes, const Probe* extra) {
     std::vector<std::uint32_t> unplaced;
     std::vector<const Probe*> network;
     std::map<std::string, std::vector<const Probe*>> local;  // by account
-    for (const auto& [id, probe] : probes) {
-        if (probe.local) local[probe.account].push_back(&probe);
+    const auto sort_in = [&](const Probe& probe) {
+        if (probe.local) local[probe.spec().checker().user()].push_back(&probe);
         else network.push_back(&probe);
-    }
+    };
+    for (const auto& [id, probe] : probes) sort_in(probe);
+    if (extra) sort_in(*extra);
     std::map<Worker*, std::vector<const Probe*>> shares;
     for (auto& existing : workers_) shares[existing.get()];  // idle ones get an empty share
     if (!network.empty() && network_launcher_) {
@@ -182,13 +211,13 @@ std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Prob
         for (auto& existing : workers_)
             if (existing->kind == WorkerKind::network && existing->index >= wanted) pool.push_back(existing.get());
         std::sort(pool.begin(), pool.end(), [](Worker* a, Worker* b) { return a->index < b->index; });
-        for (const Probe* probe : network) shares[pool[probe->spec.id() % pool.size()]].push_back(probe);
+        for (const Probe* probe : network) shares[pool[probe->id % pool.size()]].push_back(probe);
     }
     for (const auto& [account, list] : local) {
         auto found = std::find_if(launchers_.begin(), launchers_.end(),
                                   [&](const auto& launcher) { return launcher->account() == account; });
         if (found == launchers_.end()) {
-            for (const Probe* probe : list) unplaced.push_back(probe->spec.id());
+            for (const Probe* probe : list) unplaced.push_back(probe->id);
             continue;
         }
         Worker& script = worker(WorkerKind::script, 0, found->get());
@@ -196,20 +225,22 @@ std::vector<std::uint32_t> WorkerPool::assign(const std::map<std::uint32_t, Prob
     }
     for (auto& [target, share] : shares) {
         std::vector<std::uint32_t> ids;
-        std::vector<std::string> serialized;
         ids.reserve(share.size());
-        serialized.reserve(share.size());
         target->once.clear();
+        Packer packer;
+        std::set<std::string> needed;  // the TLS settings of its SSL_GET probes
         for (const Probe* probe : share) {
-            ids.push_back(probe->spec.id());  // in id order: the map's
-            serialized.push_back(probe->spec.SerializeAsString());
-            if (probe->once) target->once.insert(probe->spec.id());
+            ids.push_back(probe->id);  // in id order: the map's, then the extra
+            if (probe->once) target->once.insert(probe->id);
+            const proto::ProbeSpec spec = probe->spec();
+            packer.add(spec);
+            if (std::string key = tls_setting_key(spec.checker()); !key.empty()) needed.insert(std::move(key));
         }
-        const bool same = serialized == target->probes;
-        target->probes = std::move(serialized);
+        std::vector<std::string> assignment = packer.parts();
+        const bool same = assignment == target->assignment;
+        target->assignment = std::move(assignment);
         target->ids = std::move(ids);
         const bool started = target->link || target->restart_timer;
-        const std::set<std::string> needed = tls_settings(share);
         target->tls_needed = needed;
         if (!started) {
             spawn(*target);  // its first assignment goes with it

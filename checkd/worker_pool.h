@@ -40,9 +40,10 @@ public:
     // Called, on a later turn, for each one-shot probe a dead worker held.
     void on_lost(LostHandler handler) { on_lost_ = std::move(handler); }
 
-    // Shares out `probes`; returns the ids of local probes whose account has
-    // no launcher (unknown at start, or named first by a reload).
-    std::vector<std::uint32_t> assign(const std::map<std::uint32_t, Probe>& probes);
+    // Shares out `probes` and `extra` (if any, with an id above theirs: the
+    // notify script running); returns the ids of local probes whose account
+    // has no launcher (unknown at start, or named first by a reload).
+    std::vector<std::uint32_t> assign(const std::map<std::uint32_t, Probe>& probes, const Probe* extra = nullptr);
 
     std::uint32_t running() const;
     std::uint32_t restarts() const { return restarts_; }
@@ -55,9 +56,10 @@ private:
         Launcher* launcher;
         std::string name;
         std::unique_ptr<ipc::Connection> link;
-        // Its share, each ProbeSpec serialized (a third of the object's
-        // size: 10,000 checks cost the supervisor megabytes less), in id order.
-        std::vector<std::string> probes;
+        // Its share in id order, as the WorkerAssign parts that carry it
+        // (first and last unset), serialized: some 50 bytes a probe, where
+        // parsed ProbeSpecs would cost 600. Sent again after a restart.
+        std::vector<std::string> assignment;
         std::set<std::string> tls_needed;  // TLS settings its SSL_GET probes use
         std::vector<std::uint32_t> ids;  // sorted: 4 bytes an id, not a tree node
         std::set<std::uint32_t> once;  // one-shot probes among ids

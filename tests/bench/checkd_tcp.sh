@@ -8,8 +8,16 @@
 # lateness of each check's start against its schedule (checkd's own
 # histogram). Figures, not a pass/fail test; README.md has the results.
 #
+# Then, unless BENCH_FLOOR=0, checkd is stopped and tcp_floor.c (built here
+# with cc) makes the same connections at the same rate for as long, from as
+# many processes as checkd had network workers, with the same system calls
+# and nothing else: the floor any checker pays on this host, the responder's
+# half of each loopback handshake included. BENCH_FLOOR_MODE=reuse measures
+# instead sockets reset by connect(AF_UNSPEC) and reused (see tcp_floor.c).
+#
 #   tests/bench/checkd_tcp.sh [BINDIR]     (as root; BINDIR default build/bin)
 #   BENCH_SECONDS=60 BENCH_ADDRESSES=250 BENCH_PORTS=40 BENCH_WORKERS=0 (one per CPU)
+#   BENCH_FLOOR=1 BENCH_FLOOR_MODE=reset
 set -euo pipefail
 export HK_BIN=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
 . "$(dirname "$0")/../netns/lib.sh"
@@ -79,9 +87,21 @@ echo "  lateness since start:    p50 $(counter lateness_p50_ms) ms, p99 $(counte
 echo "  supervisor heap: $(counter heap_in_use_kb) kB in use of $(counter heap_held_kb) kB held"
 echo "  checks DOWN at the end:  $(counter checks_down) of $targets; workers: $(counter workers)"
 echo "  load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-echo "  per process (CPU over the whole run, start-up included; RSS):"
+echo "  per process (CPU over the whole run, start-up included; RSS, of which private and shared):"
 for p in $(tree "$supervisor"); do
-  printf '    %-16s pid %-7s CPU %6.2f s (user %5.2f, kernel %5.2f)  RSS %s kB\n' "$(cat "/proc/$p/comm")" "$p" \
+  printf '    %-16s pid %-7s CPU %6.2f s (user %5.2f, kernel %5.2f)  RSS %s kB (private %s, shared %s)\n' \
+    "$(cat "/proc/$p/comm")" "$p" \
     $(awk -v hz="$hz" '{ print ($14 + $15) / hz, $14 / hz, $15 / hz }' "/proc/$p/stat") \
-    "$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status")"
+    "$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status")" \
+    $(awk '$1 ~ /^Private_/ { private += $2 } $1 ~ /^Shared_/ { shared += $2 }
+           END { print private, shared }' "/proc/$p/smaps_rollup")
 done
+
+if [[ ${BENCH_FLOOR:-1} != 0 ]]; then
+  processes=$(summary workers)  # one floor process per network worker
+  hk_stop_daemon bench checkd
+  cc -O2 -o "$HK_TMP/tcp_floor" "$(cd "$(dirname "$0")" && pwd)/tcp_floor.c" || hk_fail "cannot build tcp_floor.c"
+  echo "  the floor, the same connections without checkd:"
+  printf '    '
+  hk_ns_exec bench "$HK_TMP/tcp_floor" 203.0.113.1 "$addresses" 10001 "$ports" "$targets" "$seconds" "$processes" "${BENCH_FLOOR_MODE:-reset}"
+fi

@@ -61,8 +61,38 @@ Test(checkd_table, identical_checkers_share_one_probe) {
     cr_expect_neq(probe_of(table, 0), probe_of(table, 2));
     const checkd::Probe& script = table.probes().at(probe_of(table, 3));
     cr_expect(script.local);
-    cr_expect_str_eq(script.account.c_str(), "nobody", "scripts run as the default account");
+    const std::string account = script.spec().checker().user();
+    cr_expect_str_eq(account.c_str(), "nobody", "scripts run as the default account");
     cr_expect_eq(table.probes().at(probe_of(table, 0)).feeds.size(), 2u);
+}
+
+Test(checkd_table, probes_keep_their_spec_serialized_and_hactl_reads_type_and_target_from_them) {
+    CheckTable table;
+    table.load(load(R"(
+check web { address 192.0.2.7 8080  delay_loop 3  TCP_CHECK { connect_timeout 2 }  MISC_CHECK { misc_path "/bin/true -x" } }
+check same { address 192.0.2.7 8080  delay_loop 3  TCP_CHECK { connect_timeout 2 } }
+vrrp_script s { script /bin/true }
+)").checks, "nobody");
+    cr_assert_eq(table.probes().size(), 3u, "web and same share their TCP_CHECK");
+    const std::uint32_t tcp = probe_of(table, 0);
+    const proto::ProbeSpec spec = table.probes().at(tcp).spec();
+    cr_expect_eq(spec.id(), tcp, "spec() carries the probe's id");
+    cr_expect_eq(spec.interval_ms(), 3000u);
+    cr_expect_eq(spec.checker().connect_timeout_ms(), 2000u);
+    const std::string address = spec.checker().address();
+    cr_expect_str_eq(address.c_str(), "192.0.2.7");
+    const proto::ProbeSpec misc = table.probes().at(table.checks()[0].probes[1]).spec();
+    const std::string user = misc.checker().user();
+    cr_expect_str_eq(user.c_str(), "nobody", "a local probe's spec names its account");
+    proto::ChecksReply reply;
+    table.fill_reply(reply, 0, 1 << 20);
+    cr_assert_eq(reply.checks_size(), 3);
+    const std::string type = reply.checks(0).type(), target = reply.checks(0).target();
+    cr_expect_str_eq(type.c_str(), "TCP_CHECK+MISC_CHECK");
+    cr_expect_str_eq(target.c_str(), "192.0.2.7:8080", "the first checker's target");
+    const std::string script_type = reply.checks(2).type(), script_target = reply.checks(2).target();
+    cr_expect_str_eq(script_type.c_str(), "vrrp_script");
+    cr_expect_str_eq(script_target.c_str(), "/bin/true");
 }
 
 Test(checkd_table, results_feed_every_check_of_a_probe_with_its_own_rise) {
