@@ -13,6 +13,27 @@ bool is_blank(char c) {
 
 bool ends_word(char c) { return is_blank(c) || c == '{' || c == '}'; }
 
+// What next_line() refuses, for the line of `text` that starts at `start`.
+bool acceptable_line(std::string_view text, std::size_t start) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line.size() <= max_line_bytes && line.find('\0') == std::string_view::npos;
+}
+
+// End of the quoted string opening at `quote` (just past its closing '"'),
+// with scan_quoted()'s escapes; npos when it does not end on its line.
+std::size_t quoted_end(std::string_view text, std::size_t quote) {
+    for (std::size_t at = quote + 1; at < text.size(); ++at) {
+        const char c = text[at];
+        if (c == '\n' || c == '\0') return std::string_view::npos;
+        if (c == '"') return at + 1;
+        if (c == '\\' && at + 1 < text.size() && (text[at + 1] == '"' || text[at + 1] == '\\')) ++at;
+    }
+    return std::string_view::npos;
+}
+
 }  // namespace
 
 Lexer::Lexer(std::string file, std::string_view text) : file_(std::move(file)), text_(text) {}
@@ -90,6 +111,59 @@ Token Lexer::scan_word() {
     while (column_ < line_.size() && !ends_word(line_[column_])) ++column_;
     return make_token(TokenKind::word, std::string(line_.substr(start, column_ - start)), start,
                       false);
+}
+
+std::optional<std::string_view> Lexer::peeked_block_text() const {
+    if (!lookahead_) return std::nullopt;
+    const std::size_t start = line_offset() + static_cast<std::size_t>(lookahead_->word.where.column - 1);
+    int depth = 0;
+    std::size_t at = start;
+    while (at < text_.size()) {
+        const char c = text_[at];
+        if (c == '\n') {
+            if (!acceptable_line(text_, at + 1)) return std::nullopt;
+            ++at;
+        } else if (is_blank(c)) {
+            ++at;
+        } else if (c == '#' || c == '!') {  // a comment, at the start of a token
+            at = text_.find('\n', at);
+            if (at == std::string_view::npos) return std::nullopt;
+        } else if (c == '"') {
+            at = quoted_end(text_, at);
+            if (at == std::string_view::npos) return std::nullopt;
+        } else if (c == '{') {
+            ++depth;
+            ++at;
+        } else if (c == '}') {
+            if (depth == 0) return std::nullopt;
+            ++at;
+            if (--depth == 0) return text_.substr(start, at - start);
+        } else {  // a word (next_line() or the check above refused any NUL)
+            while (at < text_.size() && text_[at] != '\n' && !ends_word(text_[at])) ++at;
+        }
+    }
+    return std::nullopt;
+}
+
+void Lexer::skip(std::string_view text) {
+    const std::size_t end = static_cast<std::size_t>(text.data() - text_.data()) + text.size();
+    // The line of the closing brace becomes the current line, the brace its
+    // last token.
+    std::size_t start = line_offset();
+    for (std::size_t newline = text_.find('\n', start); newline < end - 1;
+         newline = text_.find('\n', start)) {
+        start = newline + 1;
+        ++line_number_;
+    }
+    const std::size_t newline = text_.find('\n', start);
+    line_ = text_.substr(start, newline == std::string_view::npos ? std::string_view::npos
+                                                                    : newline - start);
+    if (!line_.empty() && line_.back() == '\r') line_.remove_suffix(1);
+    next_line_start_ = newline == std::string_view::npos ? std::string_view::npos : newline + 1;
+    column_ = end - start;
+    line_has_token_ = true;
+    lookahead_.reset();
+    scanned_ = false;
 }
 
 std::optional<Token> Lexer::scan() {

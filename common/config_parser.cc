@@ -39,6 +39,7 @@ struct Block {
     std::vector<ConfigNode>& statements;
     std::map<std::string, SourceLocation, std::less<>> first_seen;
     const StatementSink* sink = nullptr;  // set: statements go there, not kept
+    StatementReuse* reuse = nullptr;      // set: known statements may be skipped
 
     void add(ConfigNode&& node) {
         if (sink != nullptr) (*sink)(std::move(node));
@@ -155,6 +156,7 @@ private:
     void parse_unknown(Input& in, Block& block, Word keyword);
     void parse_entry(Input& in, Block& block);
     void parse_include(Input& in, Block& block);
+    bool reused(Input& in, Block& block);
     bool take_block(Input& in, const KeywordSpec& spec, ConfigNode& node);
     void parse_block(Input& in, ConfigNode& node, const Schema* schema);
 
@@ -198,6 +200,8 @@ void Parser::parse_body(Input& in, Block& block, const Token* opener) {
             same_line_hint.keyword.clear();
         } else if (!block.schema) {
             parse_entry(in, block);
+        } else if (block.reuse != nullptr && token->starts_line && reused(in, block)) {
+            same_line_hint.keyword.clear();
         } else {
             same_line_hint = parse_statement(in, block, same_line_hint);
         }
@@ -231,6 +235,22 @@ SameLineHint Parser::parse_statement(Input& in, Block& block, const SameLineHint
     if (!has_block && spec.max_args != unbounded) hint = {node.keyword.text, &spec};
     block.add(std::move(node));
     return hint;
+}
+
+// The peeked statement, skipped if block.reuse knows it (see StatementReuse).
+bool Parser::reused(Input& in, Block& block) {
+    const Token& token = *in.lexer.peek();
+    if (token.kind != TokenKind::word || token.word.quoted) return false;
+    const auto found = block.schema->keywords.find(token.word.text);
+    // A keyword given once must reach check_repeat().
+    if (found == block.schema->keywords.end() || !found->second.repeatable ||
+        found->second.block == BlockKind::none)
+        return false;
+    const std::optional<std::string_view> text = in.lexer.peeked_block_text();
+    if (!text || text->find("include") != std::string_view::npos) return false;
+    if (!block.reuse->reuse(token.word.where, *text)) return false;
+    in.lexer.skip(*text);
+    return true;
 }
 
 // A `{` on a later line still belongs to the statement before it, so both
@@ -320,19 +340,20 @@ private:
 namespace {
 
 ParsedConfig parse_text_into(const std::string& name, std::string_view text, const Schema& schema,
-                             FileSource& files, const StatementSink* sink) {
+                             FileSource& files, const StatementSink* sink,
+                             StatementReuse* reuse = nullptr) {
     ParsedConfig result;
     Parser parser(files, result);
-    Block top{&schema, "", result.statements, {}, sink};
+    Block top{&schema, "", result.statements, {}, sink, reuse};
     parser.parse_source(name, text, top, 0, SourceLocation{name, 1, 1});
     return result;
 }
 
 ParsedConfig parse_file_into(const std::string& path, const Schema& schema, FileSource& files,
-                             const StatementSink* sink) {
+                             const StatementSink* sink, StatementReuse* reuse = nullptr) {
     const std::optional<std::string> text = files.read(path);
     if (!text) throw ConfigError(SourceLocation{path, 1, 1}, "cannot open: " + files.last_error());
-    return parse_text_into(path, *text, schema, files, sink);
+    return parse_text_into(path, *text, schema, files, sink, reuse);
 }
 
 }  // namespace
@@ -347,8 +368,8 @@ ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSourc
 }
 
 ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSource& files,
-                        const StatementSink& sink) {
-    return parse_file_into(path, schema, files, &sink);
+                        const StatementSink& sink, StatementReuse* reuse) {
+    return parse_file_into(path, schema, files, &sink, reuse);
 }
 
 std::optional<std::string> DiskFileSource::read(const std::string& path) {

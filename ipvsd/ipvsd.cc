@@ -34,7 +34,8 @@ void Ipvsd::load_config(const std::string& path) {
     // old desired state and its new configuration are not in memory at once.
     desired_ = {};
     config::DiskFileSource files;
-    adopt_config(load_ipvsd_config(path, files));  // only if all of it parsed
+    // Blocks unchanged since config_ was read are taken from it, not parsed.
+    adopt_config(reload_ipvsd_config(path, files, config_));  // only if all of it parsed
 }
 
 void Ipvsd::adopt_config(IpvsdConfig config) {
