@@ -258,6 +258,9 @@ VirtualServerConfig read_virtual_server(const ConfigNode& block) {
             if (node.args.size() < 2) server.real_servers.back().port = server.port;
         } else read_scheduler_flag(server, key);
     }
+    // Kept for as long as the configuration: no room for a 33rd real server
+    // because there are 17.
+    server.real_servers.shrink_to_fit();
     if (server.fwmark != 0 && !server.real_servers.empty())
         server.family = server.real_servers.front().address.family;
     // An IPv4 service takes a mask (255.255.255.0), an IPv6 one a prefix length.
@@ -471,14 +474,15 @@ public:
             !known.group.empty())
             return false;
         // A duplicate is parsed again, to be refused where it stands.
-        if (labels_.contains(known.label())) return false;
+        std::string label = known.label();
+        if (labels_.contains(label)) return false;
         std::vector<RealServerConfig> real_servers = std::move(known.real_servers);
         known.real_servers.clear();  // moved from: empty for certain
         VirtualServerConfig server = known;
         server.real_servers = std::move(real_servers);
         taken_.emplace_back(found->second, result_.virtual_servers.size());
         by_hash_.erase(found);
-        add(std::move(server));
+        add(std::move(server), std::move(label));
         return true;
     }
 
@@ -501,7 +505,8 @@ public:
                 server.source_hash = offered_.hash;
             }
             if (!server.group.empty()) group_uses_.emplace_back(server.group, node.arg(1).where);
-            add(std::move(server));
+            std::string label = server.label();
+            add(std::move(server), std::move(label));
         } else if (keyword == "virtual_server_group") {
             const std::string name = node.string_arg(0);
             if (result_.virtual_server_groups.contains(name))
@@ -533,9 +538,10 @@ private:
         return a.line == b.line && a.column == b.column && a.file == b.file;
     }
 
-    void add(VirtualServerConfig&& server) {
-        if (!labels_.insert(server.label()).second)
-            throw ConfigError(server.where, "virtual_server " + server.label() + " defined twice");
+    void add(VirtualServerConfig&& server, std::string label) {
+        if (labels_.contains(label))
+            throw ConfigError(server.where, "virtual_server " + label + " defined twice");
+        labels_.insert(std::move(label));
         result_.virtual_servers.push_back(std::move(server));
     }
 

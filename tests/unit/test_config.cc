@@ -1204,6 +1204,14 @@ Test(config_reuse, only_plain_repeatable_blocks_at_top_level_are_offered) {
     EXPECT_STR(error_of([&] { sunk_keywords(files, reuse); }),
                "/r/main.conf:3:3: unterminated quoted string");
     cr_assert(reuse.offers.empty());
+    // A NUL or an overlong line in it, even after its closing brace: the
+    // parser reads it and says so.
+    reuse.known = {"blk a { }"};
+    files.add("/r/main.conf", std::string("blk a { } one \0\n", 16));
+    EXPECT_STR(error_of([&] { sunk_keywords(files, reuse); }), "/r/main.conf:1:15: unexpected NUL byte");
+    files.add("/r/main.conf", "blk a {\n" + std::string(5000, 'x') + "\n}\n");
+    EXPECT_STR(error_of([&] { sunk_keywords(files, reuse); }), "/r/main.conf:2:4097: line too long");
+    cr_assert(reuse.offers.empty());
     // Not offered: a keyword given once, a statement without a block, a
     // nested block, a statement not starting its line.
     files.add("/r/main.conf", "once 1\none 1 blk c { }\nloose { inner { } }\n");

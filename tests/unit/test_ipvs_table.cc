@@ -63,6 +63,9 @@ Test(ipvs_table, ipv4_address_parses_into_the_first_four_bytes) {
     const std::array<std::uint8_t, 16> expected{192, 0, 2, 1};
     cr_assert(a.bytes == expected, "the 12 bytes after an IPv4 address must be zero");
     EXPECT_STR(a.to_string(), "192.0.2.1");
+    // Every width of a byte, as inet_ntop writes them.
+    for (const char* text : {"0.0.0.0", "255.255.255.255", "10.100.9.199", "203.0.113.20"})
+        EXPECT_STR(address(text).to_string(), text);
 }
 
 Test(ipvs_table, ipv6_address_parses_and_prints_canonically) {
