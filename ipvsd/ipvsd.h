@@ -75,6 +75,7 @@ public:
 
 private:
     void resync();
+    void dump_kernel_view();
     void schedule_resync(Duration after);
     void reconcile_soon();
     void lose_kernel(const KernelError& error);
