@@ -10,6 +10,7 @@
 #include <functional>
 #include <set>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 
 namespace hakeep::ipvsd {
@@ -474,15 +475,14 @@ public:
             !known.group.empty())
             return false;
         // A duplicate is parsed again, to be refused where it stands.
-        std::string label = known.label();
-        if (labels_.contains(label)) return false;
+        if (declared_.contains(identity(known))) return false;
         std::vector<RealServerConfig> real_servers = std::move(known.real_servers);
         known.real_servers.clear();  // moved from: empty for certain
         VirtualServerConfig server = known;
         server.real_servers = std::move(real_servers);
         taken_.emplace_back(found->second, result_.virtual_servers.size());
         by_hash_.erase(found);
-        add(std::move(server), std::move(label));
+        add(std::move(server));
         return true;
     }
 
@@ -505,8 +505,7 @@ public:
                 server.source_hash = offered_.hash;
             }
             if (!server.group.empty()) group_uses_.emplace_back(server.group, node.arg(1).where);
-            std::string label = server.label();
-            add(std::move(server), std::move(label));
+            add(std::move(server));
         } else if (keyword == "virtual_server_group") {
             const std::string name = node.string_arg(0);
             if (result_.virtual_server_groups.contains(name))
@@ -538,10 +537,18 @@ private:
         return a.line == b.line && a.column == b.column && a.file == b.file;
     }
 
-    void add(VirtualServerConfig&& server, std::string label) {
-        if (labels_.contains(label))
-            throw ConfigError(server.where, "virtual_server " + label + " defined twice");
-        labels_.insert(std::move(label));
+    // What its label says (address, port and protocol; fwmark; group and
+    // protocol), without making the label: two virtual servers with the
+    // same label are one defined twice.
+    using Identity = std::tuple<std::optional<Address>, std::uint16_t, std::uint16_t, std::uint32_t,
+                                std::string>;
+    static Identity identity(const VirtualServerConfig& server) {
+        return {server.address, server.port, server.protocol, server.fwmark, server.group};
+    }
+
+    void add(VirtualServerConfig&& server) {
+        if (!declared_.insert(identity(server)).second)
+            throw ConfigError(server.where, "virtual_server " + server.label() + " defined twice");
         result_.virtual_servers.push_back(std::move(server));
     }
 
@@ -553,7 +560,7 @@ private:
     IpvsdConfig result_;
     std::vector<ConfigNode> global_defs_;
     std::vector<std::pair<std::string, config::SourceLocation>> group_uses_;
-    std::set<std::string> labels_;
+    std::set<Identity> declared_;
 };
 
 IpvsdConfig load_with(const std::string& path, config::FileSource& files, ConfigReader& reader) {
