@@ -187,9 +187,16 @@ using StatementSink = std::function<void(ConfigNode&&)>;
 // not see it. False: it is parsed and handed to the sink as usual, next.
 // Parsing a statement depends on nothing but its text, its place and the
 // schema, so a statement skipped could not have failed.
+//
+// known_length() lets the parser skip the scan for the closing brace (most of
+// the work on a large file): the length of the text the reader last saw at
+// that place, 0 if none. The parser offers that span first, when it ends in
+// a `}` on a line the lexer would accept; if it is refused, it scans for the
+// statement's real end and offers that.
 class StatementReuse {
 public:
     virtual ~StatementReuse() = default;
+    virtual std::size_t known_length(const SourceLocation&) { return 0; }
     virtual bool reuse(const SourceLocation& where, std::string_view text) = 0;
 };
 

@@ -119,9 +119,30 @@ Token Lexer::scan_word() {
                       false);
 }
 
+std::size_t Lexer::peeked_offset() const {
+    return line_offset() + static_cast<std::size_t>(lookahead_->word.where.column - 1);
+}
+
+std::optional<std::string_view> Lexer::peeked_span(std::size_t length) const {
+    if (!lookahead_ || length == 0) return std::nullopt;
+    const std::size_t start = peeked_offset();
+    if (length > text_.size() - start || text_[start + length - 1] != '}') return std::nullopt;
+    // The line of the closing brace, whole: what follows the brace is new.
+    const std::size_t newline = text_.rfind('\n', start + length - 1);
+    const std::size_t line_start = newline == std::string_view::npos || newline < line_offset()
+                                       ? line_offset()
+                                       : newline + 1;
+    std::size_t line_end = text_.find('\n', start + length);
+    if (line_end == std::string_view::npos) line_end = text_.size();
+    std::string_view line = text_.substr(line_start, line_end - line_start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > max_line_bytes || line.find('\0') != std::string_view::npos) return std::nullopt;
+    return text_.substr(start, length);
+}
+
 std::optional<std::string_view> Lexer::peeked_block_text() const {
     if (!lookahead_) return std::nullopt;
-    const std::size_t start = line_offset() + static_cast<std::size_t>(lookahead_->word.where.column - 1);
+    const std::size_t start = peeked_offset();
     std::size_t line_start = line_offset();
     // next_line() refuses an overlong line: so does this.
     auto line_fits = [&line_start, this](std::size_t end) {

@@ -247,11 +247,15 @@ bool Parser::reused(Input& in, Block& block) {
     if (found == block.schema->keywords.end() || !found->second.repeatable ||
         found->second.block == BlockKind::none)
         return false;
-    const std::optional<std::string_view> text = in.lexer.peeked_block_text();
-    if (!text || text->find("include") != std::string_view::npos) return false;
-    if (!block.reuse->reuse(token.word.where, *text)) return false;
-    in.lexer.skip(*text);
-    return true;
+    auto offer = [&](std::optional<std::string_view> text) {
+        if (!text || text->find("include") != std::string_view::npos ||
+            !block.reuse->reuse(token.word.where, *text))
+            return false;
+        in.lexer.skip(*text);
+        return true;
+    };
+    const std::size_t known = block.reuse->known_length(token.word.where);
+    return (known > 0 && offer(in.lexer.peeked_span(known))) || offer(in.lexer.peeked_block_text());
 }
 
 // A `{` on a later line still belongs to the statement before it, so both

@@ -458,9 +458,18 @@ class ConfigReader final : public config::StatementReuse {
 public:
     explicit ConfigReader(IpvsdConfig* previous = nullptr) : previous_(previous) {
         if (previous_ == nullptr) return;
-        for (std::size_t index = 0; index < previous_->virtual_servers.size(); ++index)
-            if (previous_->virtual_servers[index].source_length != 0)
-                by_hash_.emplace(previous_->virtual_servers[index].source_hash, index);
+        for (std::size_t index = 0; index < previous_->virtual_servers.size(); ++index) {
+            const VirtualServerConfig& server = previous_->virtual_servers[index];
+            if (server.source_length == 0) continue;
+            by_hash_.emplace(server.source_hash, index);
+            lengths_.emplace(Place{server.where.file.str(), server.where.line, server.where.column},
+                             server.source_length);
+        }
+    }
+
+    std::size_t known_length(const config::SourceLocation& where) override {
+        const auto found = lengths_.find(Place{where.file.str(), where.line, where.column});
+        return found == lengths_.end() ? 0 : found->second;
     }
 
     bool reuse(const config::SourceLocation& where, std::string_view text) override {
@@ -552,8 +561,11 @@ private:
         result_.virtual_servers.push_back(std::move(server));
     }
 
+    using Place = std::tuple<std::string, int, int>;  // file, line, column
+
     IpvsdConfig* previous_;
     std::unordered_map<std::size_t, std::size_t> by_hash_;  // source_hash -> index in previous_
+    std::map<Place, std::size_t> lengths_;                  // source_length of each place
     // Blocks taken over: index in previous_, index in result_.
     std::vector<std::pair<std::size_t, std::size_t>> taken_;
     Offered offered_;

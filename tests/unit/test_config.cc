@@ -1144,6 +1144,11 @@ namespace {
 struct RecordingReuse final : StatementReuse {
     std::vector<std::string> offers;
     std::vector<std::string> known;  // texts to skip
+    std::map<int, std::size_t> lengths;  // line -> what known_length() says
+    std::size_t known_length(const SourceLocation& where) override {
+        const auto found = lengths.find(where.line);
+        return found == lengths.end() ? 0 : found->second;
+    }
     bool reuse(const SourceLocation& where, std::string_view text) override {
         offers.push_back(std::to_string(where.line) + ":" + std::to_string(where.column) + " " +
                          std::string(text));
@@ -1230,4 +1235,36 @@ Test(config_reuse, statements_of_included_files_are_offered_in_their_file) {
     }, &reuse);
     cr_assert(seen == (std::vector<std::string>{"/r/x.conf:1:1", "/r/x.conf:2:1"}));
     cr_assert(reuse.offers == std::vector<std::string>{"2:1 blk x { }"});
+}
+
+Test(config_reuse, a_known_length_is_offered_first_then_the_real_text) {
+    const std::string block = "blk a {\n one 1\n}";
+    FakeFiles files({{"/r/main.conf", block + "\nblk b { one 2 }\n"}});
+    RecordingReuse reuse;
+    reuse.known = {block};
+    reuse.lengths = {{1, block.size()}, {4, 5}};  // line 4: "blk b" is no block's end
+    std::vector<std::string> places;
+    cr_assert(sunk_keywords(files, reuse, &places) == std::vector<std::string>{"blk"});
+    cr_assert(places == std::vector<std::string>{"/r/main.conf:4:1"});
+    cr_assert(reuse.offers == (std::vector<std::string>{"1:1 " + block, "4:1 blk b { one 2 }"}));
+    // The block grew: the old length is offered if it ends in a brace, and
+    // refused; then the whole text.
+    const std::string grown = "blk a {\n one 1\n one 3\n}";
+    files.add("/r/main.conf", grown + "\n");
+    reuse.offers.clear();
+    reuse.lengths = {{1, block.size()}};
+    cr_assert(sunk_keywords(files, reuse) == std::vector<std::string>{"blk"});
+    cr_assert(reuse.offers == std::vector<std::string>{"1:1 " + grown});
+    files.add("/r/main.conf", "loose {\n x { }\n}\n");
+    reuse.offers.clear();
+    reuse.lengths = {{1, std::string("loose {\n x { }").size()}};
+    cr_assert(sunk_keywords(files, reuse) == std::vector<std::string>{"loose"});
+    cr_assert(reuse.offers ==
+              (std::vector<std::string>{"1:1 loose {\n x { }", "1:1 loose {\n x { }\n}"}));
+    // What follows the brace on its line is checked as the lexer would.
+    files.add("/r/main.conf", block + " " + std::string(5000, 'x') + "\n");
+    reuse.offers.clear();
+    reuse.lengths = {{1, block.size()}};
+    EXPECT_STR(error_of([&] { sunk_keywords(files, reuse); }), "/r/main.conf:3:4097: line too long");
+    cr_assert(reuse.offers.empty());
 }
