@@ -176,8 +176,32 @@ ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSourc
 // result has no statements, only the files read). A ConfigError thrown by
 // the sink stops the parse like the parser's own.
 using StatementSink = std::function<void(ConfigNode&&)>;
+
+// Lets the reader of a large file skip the top-level statements it read last
+// time: a reload that changes one weight need not parse 2 MB again. Before a
+// top-level statement that starts a line, has a block and may be repeated,
+// and whose text names no include (an included file may have changed), the
+// parser offers its place (the keyword's) and its text, from the keyword to
+// the brace closing its block. True: the reader already holds what that very
+// text at that very place meant, and the parser goes past it; the sink does
+// not see it. False: it is parsed and handed to the sink as usual, next.
+// Parsing a statement depends on nothing but its text, its place and the
+// schema, so a statement skipped could not have failed.
+//
+// known_length() lets the parser skip the scan for the closing brace (most of
+// the work on a large file): the length of the text the reader last saw at
+// that place, 0 if none. The parser offers that span first, when it ends in
+// a `}` on a line the lexer would accept; if it is refused, it scans for the
+// statement's real end and offers that.
+class StatementReuse {
+public:
+    virtual ~StatementReuse() = default;
+    virtual std::size_t known_length(const SourceLocation&) { return 0; }
+    virtual bool reuse(const SourceLocation& where, std::string_view text) = 0;
+};
+
 ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSource& files,
-                        const StatementSink& sink);
+                        const StatementSink& sink, StatementReuse* reuse = nullptr);
 
 // Parses `text` as if read from `name` (includes resolved through `files`).
 ParsedConfig parse_text(const std::string& name, std::string_view text, const Schema& schema,

@@ -1,5 +1,6 @@
 #include "common/config_lexer.h"
 
+#include <array>
 #include <utility>
 
 namespace hakeep::config {
@@ -12,6 +13,32 @@ bool is_blank(char c) {
 }
 
 bool ends_word(char c) { return is_blank(c) || c == '{' || c == '}'; }
+
+// A byte inside a word: one table look-up, for the skim over a whole block
+// (peeked_block_text() reads 2 MB on a large reload). Not blank, not a
+// brace, not a line end.
+const std::array<bool, 256> word_bytes = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c) {
+        const char byte = static_cast<char>(c);
+        table[static_cast<std::size_t>(c)] = !ends_word(byte) && byte != '\n';
+    }
+    return table;
+}();
+
+bool in_word(char c) { return word_bytes[static_cast<unsigned char>(c)]; }
+
+// End of the quoted string opening at `quote` (just past its closing '"'),
+// with scan_quoted()'s escapes; npos when it does not end on its line.
+std::size_t quoted_end(std::string_view text, std::size_t quote) {
+    for (std::size_t at = quote + 1; at < text.size(); ++at) {
+        const char c = text[at];
+        if (c == '\n' || c == '\0') return std::string_view::npos;
+        if (c == '"') return at + 1;
+        if (c == '\\' && at + 1 < text.size() && (text[at + 1] == '"' || text[at + 1] == '\\')) ++at;
+    }
+    return std::string_view::npos;
+}
 
 }  // namespace
 
@@ -90,6 +117,95 @@ Token Lexer::scan_word() {
     while (column_ < line_.size() && !ends_word(line_[column_])) ++column_;
     return make_token(TokenKind::word, std::string(line_.substr(start, column_ - start)), start,
                       false);
+}
+
+std::size_t Lexer::peeked_offset() const {
+    return line_offset() + static_cast<std::size_t>(lookahead_->word.where.column - 1);
+}
+
+std::optional<std::string_view> Lexer::peeked_span(std::size_t length) const {
+    if (!lookahead_ || length == 0) return std::nullopt;
+    const std::size_t start = peeked_offset();
+    if (length > text_.size() - start || text_[start + length - 1] != '}') return std::nullopt;
+    // The line of the closing brace, whole: what follows the brace is new.
+    const std::size_t newline = text_.rfind('\n', start + length - 1);
+    const std::size_t line_start = newline == std::string_view::npos || newline < line_offset()
+                                       ? line_offset()
+                                       : newline + 1;
+    std::size_t line_end = text_.find('\n', start + length);
+    if (line_end == std::string_view::npos) line_end = text_.size();
+    std::string_view line = text_.substr(line_start, line_end - line_start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > max_line_bytes || line.find('\0') != std::string_view::npos) return std::nullopt;
+    return text_.substr(start, length);
+}
+
+std::optional<std::string_view> Lexer::peeked_block_text() const {
+    if (!lookahead_) return std::nullopt;
+    const std::size_t start = peeked_offset();
+    std::size_t line_start = line_offset();
+    // next_line() refuses an overlong line: so does this.
+    auto line_fits = [&line_start, this](std::size_t end) {
+        std::size_t length = end - line_start;
+        if (length > 0 && text_[end - 1] == '\r') --length;
+        return length <= max_line_bytes;
+    };
+    int depth = 0;
+    std::size_t at = start;
+    while (at < text_.size()) {
+        const char c = text_[at];
+        if (c == '\n') {
+            if (!line_fits(at)) return std::nullopt;
+            line_start = ++at;
+        } else if (is_blank(c)) {
+            ++at;
+        } else if (c == '#' || c == '!') {  // a comment, at the start of a token
+            at = text_.find('\n', at);
+            if (at == std::string_view::npos) return std::nullopt;
+        } else if (c == '"') {
+            at = quoted_end(text_, at);
+            if (at == std::string_view::npos) return std::nullopt;
+        } else if (c == '{') {
+            ++depth;
+            ++at;
+        } else if (c == '}') {
+            if (depth == 0) return std::nullopt;
+            ++at;
+            if (--depth > 0) continue;
+            // The line of the closing brace is read whole (skip() makes it
+            // the current line), and next_line() refuses a NUL anywhere.
+            std::size_t line_end = text_.find('\n', at);
+            if (line_end == std::string_view::npos) line_end = text_.size();
+            if (!line_fits(line_end)) return std::nullopt;
+            if (text_.substr(start, line_end - start).find('\0') != std::string_view::npos)
+                return std::nullopt;
+            return text_.substr(start, at - start);
+        } else {  // a word
+            while (at < text_.size() && in_word(text_[at])) ++at;
+        }
+    }
+    return std::nullopt;
+}
+
+void Lexer::skip(std::string_view text) {
+    const std::size_t end = static_cast<std::size_t>(text.data() - text_.data()) + text.size();
+    // The line of the closing brace becomes the current line, the brace its
+    // last token.
+    std::size_t start = line_offset();
+    for (std::size_t newline = text_.find('\n', start); newline < end - 1;
+         newline = text_.find('\n', start)) {
+        start = newline + 1;
+        ++line_number_;
+    }
+    const std::size_t newline = text_.find('\n', start);
+    line_ = text_.substr(start, newline == std::string_view::npos ? std::string_view::npos
+                                                                    : newline - start);
+    if (!line_.empty() && line_.back() == '\r') line_.remove_suffix(1);
+    next_line_start_ = newline == std::string_view::npos ? std::string_view::npos : newline + 1;
+    column_ = end - start;
+    line_has_token_ = true;
+    lookahead_.reset();
+    scanned_ = false;
 }
 
 std::optional<Token> Lexer::scan() {

@@ -37,6 +37,19 @@ public:
 
     const std::string& file() const { return file_.str(); }
 
+    // For a parser that may skip a statement it already knows: the text from
+    // the peeked token to the `}` closing the first `{` after it, by the rules
+    // above, without making tokens. Null when that is not plain (no block, a
+    // `}` first, an unterminated quote, a NUL or an overlong line on the
+    // way): the parser then reads it token by token and says what is wrong.
+    std::optional<std::string_view> peeked_block_text() const;
+    // The `length` bytes from the peeked token, if they end in a `}` on a
+    // line next_line() would accept; whether a block ends there is the
+    // caller's to know (the same bytes ended one before).
+    std::optional<std::string_view> peeked_span(std::size_t length) const;
+    // Goes past `text` (from peeked_block_text()): the next token follows it.
+    void skip(std::string_view text);
+
 private:
     std::optional<Token> scan();
     bool next_line();
@@ -44,6 +57,8 @@ private:
     Token scan_quoted();
     Token scan_word();
     SourceLocation location(std::size_t column) const;
+    std::size_t peeked_offset() const;
+    std::size_t line_offset() const { return static_cast<std::size_t>(line_.data() - text_.data()); }
 
     FileName file_;  // shared by every token's location
     std::string_view text_;

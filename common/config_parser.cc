@@ -2,6 +2,7 @@
 // includes. Every rule about where a statement ends lives here.
 #include <fcntl.h>
 #include <glob.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +40,7 @@ struct Block {
     std::vector<ConfigNode>& statements;
     std::map<std::string, SourceLocation, std::less<>> first_seen;
     const StatementSink* sink = nullptr;  // set: statements go there, not kept
+    StatementReuse* reuse = nullptr;      // set: known statements may be skipped
 
     void add(ConfigNode&& node) {
         if (sink != nullptr) (*sink)(std::move(node));
@@ -155,6 +157,7 @@ private:
     void parse_unknown(Input& in, Block& block, Word keyword);
     void parse_entry(Input& in, Block& block);
     void parse_include(Input& in, Block& block);
+    bool reused(Input& in, Block& block);
     bool take_block(Input& in, const KeywordSpec& spec, ConfigNode& node);
     void parse_block(Input& in, ConfigNode& node, const Schema* schema);
 
@@ -198,6 +201,8 @@ void Parser::parse_body(Input& in, Block& block, const Token* opener) {
             same_line_hint.keyword.clear();
         } else if (!block.schema) {
             parse_entry(in, block);
+        } else if (block.reuse != nullptr && token->starts_line && reused(in, block)) {
+            same_line_hint.keyword.clear();
         } else {
             same_line_hint = parse_statement(in, block, same_line_hint);
         }
@@ -231,6 +236,26 @@ SameLineHint Parser::parse_statement(Input& in, Block& block, const SameLineHint
     if (!has_block && spec.max_args != unbounded) hint = {node.keyword.text, &spec};
     block.add(std::move(node));
     return hint;
+}
+
+// The peeked statement, skipped if block.reuse knows it (see StatementReuse).
+bool Parser::reused(Input& in, Block& block) {
+    const Token& token = *in.lexer.peek();
+    if (token.kind != TokenKind::word || token.word.quoted) return false;
+    const auto found = block.schema->keywords.find(token.word.text);
+    // A keyword given once must reach check_repeat().
+    if (found == block.schema->keywords.end() || !found->second.repeatable ||
+        found->second.block == BlockKind::none)
+        return false;
+    auto offer = [&](std::optional<std::string_view> text) {
+        if (!text || text->find("include") != std::string_view::npos ||
+            !block.reuse->reuse(token.word.where, *text))
+            return false;
+        in.lexer.skip(*text);
+        return true;
+    };
+    const std::size_t known = block.reuse->known_length(token.word.where);
+    return (known > 0 && offer(in.lexer.peeked_span(known))) || offer(in.lexer.peeked_block_text());
 }
 
 // A `{` on a later line still belongs to the statement before it, so both
@@ -320,19 +345,20 @@ private:
 namespace {
 
 ParsedConfig parse_text_into(const std::string& name, std::string_view text, const Schema& schema,
-                             FileSource& files, const StatementSink* sink) {
+                             FileSource& files, const StatementSink* sink,
+                             StatementReuse* reuse = nullptr) {
     ParsedConfig result;
     Parser parser(files, result);
-    Block top{&schema, "", result.statements, {}, sink};
+    Block top{&schema, "", result.statements, {}, sink, reuse};
     parser.parse_source(name, text, top, 0, SourceLocation{name, 1, 1});
     return result;
 }
 
 ParsedConfig parse_file_into(const std::string& path, const Schema& schema, FileSource& files,
-                             const StatementSink* sink) {
+                             const StatementSink* sink, StatementReuse* reuse = nullptr) {
     const std::optional<std::string> text = files.read(path);
     if (!text) throw ConfigError(SourceLocation{path, 1, 1}, "cannot open: " + files.last_error());
-    return parse_text_into(path, *text, schema, files, sink);
+    return parse_text_into(path, *text, schema, files, sink, reuse);
 }
 
 }  // namespace
@@ -347,14 +373,19 @@ ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSourc
 }
 
 ParsedConfig parse_file(const std::string& path, const Schema& schema, FileSource& files,
-                        const StatementSink& sink) {
-    return parse_file_into(path, schema, files, &sink);
+                        const StatementSink& sink, StatementReuse* reuse) {
+    return parse_file_into(path, schema, files, &sink, reuse);
 }
 
 std::optional<std::string> DiskFileSource::read(const std::string& path) {
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
     std::string contents;
     int error = fd ? 0 : errno;
+    // Sized once: grown by doubling, a 2 MB file would be copied six times
+    // into ever larger blocks, each a fresh mapping to fault in.
+    struct stat status {};
+    if (error == 0 && ::fstat(fd.get(), &status) == 0 && S_ISREG(status.st_mode))
+        contents.reserve(std::min(static_cast<std::size_t>(status.st_size), max_config_bytes) + 1);
     std::array<char, 64 * 1024> buffer;
     // Stop a byte past the parser's bound: it refuses the file either way.
     while (error == 0 && contents.size() <= max_config_bytes) {

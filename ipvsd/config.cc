@@ -7,7 +7,11 @@
 #include <cctype>
 #include <cstring>
 
+#include <functional>
 #include <set>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
 
 namespace hakeep::ipvsd {
 namespace {
@@ -255,6 +259,9 @@ VirtualServerConfig read_virtual_server(const ConfigNode& block) {
             if (node.args.size() < 2) server.real_servers.back().port = server.port;
         } else read_scheduler_flag(server, key);
     }
+    // Kept for as long as the configuration: no room for a 33rd real server
+    // because there are 17.
+    server.real_servers.shrink_to_fit();
     if (server.fwmark != 0 && !server.real_servers.empty())
         server.family = server.real_servers.front().address.family;
     // An IPv4 service takes a mask (255.255.255.0), an IPv6 one a prefix length.
@@ -434,16 +441,80 @@ namespace {
 // parser hands them over: a virtual_server is read as soon as its block
 // ends, so a large file never exists as a whole tree. Groups may be named
 // before they are defined; that is checked at the end.
-class ConfigReader {
+//
+// On a reload it takes over, from the previous configuration, each
+// virtual_server whose block text is unchanged at the same place (file, line,
+// column): the parser offers every block through reuse() before parsing it.
+// A block's text is known by its length and hash; two different texts of the
+// same length at the same place with the same 64-bit hash are what it would
+// take to keep a stale block, which accident will not produce.
+//
+// The real servers of a block taken over are moved, not copied: at 37,000
+// real servers a copy would double the configuration's memory during every
+// reload. The previous configuration keeps everything else of the block (its
+// keys and labels, which the caller still compares with the new ones), and
+// gets its real servers back if the new file is refused (give_back()).
+class ConfigReader final : public config::StatementReuse {
 public:
+    explicit ConfigReader(IpvsdConfig* previous = nullptr) : previous_(previous) {
+        if (previous_ == nullptr) return;
+        for (std::size_t index = 0; index < previous_->virtual_servers.size(); ++index) {
+            const VirtualServerConfig& server = previous_->virtual_servers[index];
+            if (server.source_length == 0) continue;
+            by_hash_.emplace(server.source_hash, index);
+            lengths_.emplace(Place{server.where.file.str(), server.where.line, server.where.column},
+                             server.source_length);
+        }
+    }
+
+    std::size_t known_length(const config::SourceLocation& where) override {
+        const auto found = lengths_.find(Place{where.file.str(), where.line, where.column});
+        return found == lengths_.end() ? 0 : found->second;
+    }
+
+    bool reuse(const config::SourceLocation& where, std::string_view text) override {
+        offered_ = Offered{where, text.size(), std::hash<std::string_view>{}(text)};
+        if (previous_ == nullptr) return false;
+        const auto found = by_hash_.find(offered_.hash);
+        if (found == by_hash_.end()) return false;
+        VirtualServerConfig& known = previous_->virtual_servers[found->second];
+        // A group's use is checked against its definition in finish(), which
+        // needs the place of the group's name: such blocks are read again.
+        if (known.source_length != offered_.length || !same_place(known.where, where) ||
+            !known.group.empty())
+            return false;
+        // A duplicate is parsed again, to be refused where it stands.
+        if (declared_.contains(identity(known))) return false;
+        std::vector<RealServerConfig> real_servers = std::move(known.real_servers);
+        known.real_servers.clear();  // moved from: empty for certain
+        VirtualServerConfig server = known;
+        server.real_servers = std::move(real_servers);
+        taken_.emplace_back(found->second, result_.virtual_servers.size());
+        by_hash_.erase(found);
+        add(std::move(server));
+        return true;
+    }
+
+    // The new file was refused: the previous configuration is whole again.
+    void give_back() {
+        for (const auto& [from, to] : taken_)
+            if (to < result_.virtual_servers.size())
+                previous_->virtual_servers[from].real_servers =
+                    std::move(result_.virtual_servers[to].real_servers);
+        taken_.clear();
+    }
+
     void statement(ConfigNode&& node) {
         const std::string& keyword = node.keyword.text;
         if (keyword == "virtual_server") {
             VirtualServerConfig server = read_virtual_server(node);
+            // The statement just offered, if any, is this one.
+            if (same_place(offered_.where, node.where())) {
+                server.source_length = offered_.length;
+                server.source_hash = offered_.hash;
+            }
             if (!server.group.empty()) group_uses_.emplace_back(server.group, node.arg(1).where);
-            if (!labels_.insert(server.label()).second)
-                throw ConfigError(node.where(), "virtual_server " + server.label() + " defined twice");
-            result_.virtual_servers.push_back(std::move(server));
+            add(std::move(server));
         } else if (keyword == "virtual_server_group") {
             const std::string name = node.string_arg(0);
             if (result_.virtual_server_groups.contains(name))
@@ -465,11 +536,50 @@ public:
     }
 
 private:
+    struct Offered {
+        config::SourceLocation where;
+        std::size_t length = 0;
+        std::size_t hash = 0;
+    };
+
+    static bool same_place(const config::SourceLocation& a, const config::SourceLocation& b) {
+        return a.line == b.line && a.column == b.column && a.file == b.file;
+    }
+
+    // What its label says (address, port and protocol; fwmark; group and
+    // protocol), without making the label: two virtual servers with the
+    // same label are one defined twice.
+    using Identity = std::tuple<std::optional<Address>, std::uint16_t, std::uint16_t, std::uint32_t,
+                                std::string>;
+    static Identity identity(const VirtualServerConfig& server) {
+        return {server.address, server.port, server.protocol, server.fwmark, server.group};
+    }
+
+    void add(VirtualServerConfig&& server) {
+        if (!declared_.insert(identity(server)).second)
+            throw ConfigError(server.where, "virtual_server " + server.label() + " defined twice");
+        result_.virtual_servers.push_back(std::move(server));
+    }
+
+    using Place = std::tuple<std::string, int, int>;  // file, line, column
+
+    IpvsdConfig* previous_;
+    std::unordered_map<std::size_t, std::size_t> by_hash_;  // source_hash -> index in previous_
+    std::map<Place, std::size_t> lengths_;                  // source_length of each place
+    // Blocks taken over: index in previous_, index in result_.
+    std::vector<std::pair<std::size_t, std::size_t>> taken_;
+    Offered offered_;
     IpvsdConfig result_;
     std::vector<ConfigNode> global_defs_;
     std::vector<std::pair<std::string, config::SourceLocation>> group_uses_;
-    std::set<std::string> labels_;
+    std::set<Identity> declared_;
 };
+
+IpvsdConfig load_with(const std::string& path, config::FileSource& files, ConfigReader& reader) {
+    config::parse_file(path, ipvsd_schema(), files,
+                       [&reader](ConfigNode&& node) { reader.statement(std::move(node)); }, &reader);
+    return reader.finish();
+}
 
 }  // namespace
 
@@ -481,9 +591,18 @@ IpvsdConfig parse_ipvsd_config(const config::ParsedConfig& parsed) {
 
 IpvsdConfig load_ipvsd_config(const std::string& path, config::FileSource& files) {
     ConfigReader reader;
-    config::parse_file(path, ipvsd_schema(), files,
-                       [&reader](ConfigNode&& node) { reader.statement(std::move(node)); });
-    return reader.finish();
+    return load_with(path, files, reader);
+}
+
+IpvsdConfig reload_ipvsd_config(const std::string& path, config::FileSource& files,
+                                IpvsdConfig& previous) {
+    ConfigReader reader(&previous);
+    try {
+        return load_with(path, files, reader);
+    } catch (...) {
+        reader.give_back();
+        throw;
+    }
 }
 
 }  // namespace hakeep::ipvsd

@@ -66,6 +66,10 @@ struct VirtualServerConfig {
     bool ha_suspend = false;
     std::vector<RealServerConfig> real_servers;
     config::SourceLocation where;
+    // Its block's text as last read (length and hash; 0: not known), so that
+    // a reload can take it over when that text is still there, unchanged.
+    std::size_t source_length = 0;
+    std::size_t source_hash = 0;
     // How hactl, drains, quorum events and logs name it: the address and the
     // protocol, since TCP and UDP on one address and port are two services.
     // "192.0.2.100:80/tcp", "[2001:db8::1]:53/udp", "fwmark 7", "group web/tcp".
@@ -103,5 +107,12 @@ VirtualServerLookup find_virtual_server(const IpvsdConfig& config, const std::st
 const config::Schema& ipvsd_schema();
 IpvsdConfig parse_ipvsd_config(const config::ParsedConfig& parsed);  // throws ConfigError
 IpvsdConfig load_ipvsd_config(const std::string& path, config::FileSource& files);
+// A reload: virtual_server blocks whose text and place are those `previous`
+// was read from are taken from it rather than parsed again. Their real
+// servers move to the result: `previous` keeps every virtual server with its
+// keys and labels, but only the real servers of blocks that changed, until it
+// is replaced. If the file is refused (ConfigError), `previous` is whole again.
+IpvsdConfig reload_ipvsd_config(const std::string& path, config::FileSource& files,
+                                IpvsdConfig& previous);
 
 }  // namespace hakeep::ipvsd

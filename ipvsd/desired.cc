@@ -125,10 +125,16 @@ DesiredState compute_desired(const IpvsdConfig& config, const CheckStates& check
                              const Table* hold_unknown) {
     DesiredState state;
     state.virtual_servers.reserve(config.virtual_servers.size());
+    // Exactly: grown by doubling, 37,000 views would leave room for 65,536.
+    std::size_t views = 0;
+    for (const VirtualServerConfig& server : config.virtual_servers)
+        views += server.real_servers.size() + (server.sorry_server ? 1 : 0);
+    state.real_servers.reserve(views);
     for (const VirtualServerConfig& server : config.virtual_servers) {
         VirtualServerView view{server.label(), service_keys(server, config), true, 0};
         const auto view_index = static_cast<std::uint32_t>(state.virtual_servers.size());
         std::vector<RealServerView> reals;
+        reals.reserve(server.real_servers.size() + 1);  // + 1: the sorry server
         std::map<DestinationKey, Destination> destinations;
         // Unknown health while holding: as the kernel has them (drained: weight 0).
         std::vector<std::pair<DestinationKey, bool>> held;

@@ -4,11 +4,13 @@
 // that turns their difference into operations.
 #pragma once
 
+#include <endian.h>
 #include <netinet/in.h>
 
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,9 +22,28 @@ namespace hakeep::ipvsd {
 struct Address {
     int family = AF_INET;
     std::array<std::uint8_t, 16> bytes{};
-    auto operator<=>(const Address&) const = default;
+    // The order of the defaulted comparison (family, then the bytes in
+    // order), computed on two 64-bit halves rather than by memcmp: every
+    // table lookup and reconciliation step compares addresses, and the call
+    // to memcmp was a tenth of a reload's instructions.
+    std::strong_ordering operator<=>(const Address& other) const {
+        if (family != other.family) return family <=> other.family;
+        if (const auto order = half(0) <=> other.half(0); order != 0) return order;
+        return half(8) <=> other.half(8);
+    }
+    bool operator==(const Address& other) const {
+        return family == other.family && bytes == other.bytes;
+    }
     std::string to_string() const;
     static std::optional<Address> parse(const std::string& text);
+
+private:
+    // Bytes [at, at + 8) as a big-endian number: its order is theirs.
+    std::uint64_t half(std::size_t at) const {
+        std::uint64_t value;
+        std::memcpy(&value, bytes.data() + at, sizeof value);
+        return be64toh(value);
+    }
 };
 
 enum class Forwarding : std::uint32_t {

@@ -81,6 +81,7 @@ public:
 private:
     void record_owned();
     void resync();
+    void dump_kernel_view();
     void schedule_resync(Duration after);
     void reconcile_soon();
     void lose_kernel(const KernelError& error);

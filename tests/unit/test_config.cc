@@ -5,6 +5,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -1132,4 +1133,138 @@ Test(config_disk, read_stops_soon_after_the_size_bound) {
     EXPECT_STR(error_of([&] { parse_text("/e/t.conf", "include /dev/zero", syntax_schema(),
                                          files); }),
                "/e/t.conf:1:1: configuration larger than 64 MiB");
+}
+
+// ================================================================= reuse
+
+namespace {
+
+// Skips the statements whose (line, text) it was told to know; records every
+// offer as "LINE:COL text".
+struct RecordingReuse final : StatementReuse {
+    std::vector<std::string> offers;
+    std::vector<std::string> known;  // texts to skip
+    std::map<int, std::size_t> lengths;  // line -> what known_length() says
+    std::size_t known_length(const SourceLocation& where) override {
+        const auto found = lengths.find(where.line);
+        return found == lengths.end() ? 0 : found->second;
+    }
+    bool reuse(const SourceLocation& where, std::string_view text) override {
+        offers.push_back(std::to_string(where.line) + ":" + std::to_string(where.column) + " " +
+                         std::string(text));
+        return std::find(known.begin(), known.end(), text) != known.end();
+    }
+};
+
+std::vector<std::string> sunk_keywords(FakeFiles& files, RecordingReuse& reuse,
+                                       std::vector<std::string>* places = nullptr) {
+    std::vector<std::string> seen;
+    parse_file("/r/main.conf", syntax_schema(), files,
+               [&](ConfigNode&& node) {
+                   seen.push_back(node.keyword.text);
+                   if (places) places->push_back(node.where().to_string());
+               },
+               &reuse);
+    return seen;
+}
+
+}  // namespace
+
+Test(config_reuse, offers_top_level_blocks_with_their_whole_text) {
+    FakeFiles files({{"/r/main.conf", "one 1\n"
+                                      "blk a { one \"}\" # }\n"
+                                      "  flag ! {\n"
+                                      "} pair 1\n"
+                                      "maybe\n"
+                                      "{ one 2 }\n"}});
+    RecordingReuse reuse;
+    const auto seen = sunk_keywords(files, reuse);
+    cr_assert(seen == (std::vector<std::string>{"one", "blk", "pair", "maybe"}));
+    // A quoted or commented brace does not count; a block may open on a later line.
+    cr_assert(reuse.offers == (std::vector<std::string>{"2:1 blk a { one \"}\" # }\n  flag ! {\n}",
+                                                        "5:1 maybe\n{ one 2 }"}));
+}
+
+Test(config_reuse, a_known_statement_is_skipped_and_later_places_stay_exact) {
+    FakeFiles files({{"/r/main.conf", "blk a {\n one 1\n}\nblk b {\n one 2\n}\n  nope\n"}});
+    RecordingReuse reuse;
+    reuse.known = {"blk a {\n one 1\n}"};
+    std::vector<std::string> places;
+    EXPECT_STR(error_of([&] { sunk_keywords(files, reuse, &places); }),
+               "/r/main.conf:7:3: unknown keyword 'nope'");
+    cr_assert(places == std::vector<std::string>{"/r/main.conf:4:1"});
+    // A statement sharing the line of a skipped block's brace is still read.
+    files.add("/r/main.conf", "blk a {\n one 1\n} one 3\n");
+    places.clear();
+    cr_assert(sunk_keywords(files, reuse, &places) == std::vector<std::string>{"one"});
+    cr_assert(places == std::vector<std::string>{"/r/main.conf:3:3"});
+}
+
+Test(config_reuse, only_plain_repeatable_blocks_at_top_level_are_offered) {
+    FakeFiles files({{"/r/main.conf", "blk a { include /r/x.conf }\n"   // names an include
+                                      "blk b { one 1\n"                 // never closed
+                                      "  \"open\n}\n"},
+                     {"/r/x.conf", "one 1\n"}});
+    RecordingReuse reuse;
+    EXPECT_STR(error_of([&] { sunk_keywords(files, reuse); }),
+               "/r/main.conf:3:3: unterminated quoted string");
+    cr_assert(reuse.offers.empty());
+    // A NUL or an overlong line in it, even after its closing brace: the
+    // parser reads it and says so.
+    reuse.known = {"blk a { }"};
+    files.add("/r/main.conf", std::string("blk a { } one \0\n", 16));
+    EXPECT_STR(error_of([&] { sunk_keywords(files, reuse); }), "/r/main.conf:1:15: unexpected NUL byte");
+    files.add("/r/main.conf", "blk a {\n" + std::string(5000, 'x') + "\n}\n");
+    EXPECT_STR(error_of([&] { sunk_keywords(files, reuse); }), "/r/main.conf:2:4097: line too long");
+    cr_assert(reuse.offers.empty());
+    // Not offered: a keyword given once, a statement without a block, a
+    // nested block, a statement not starting its line.
+    files.add("/r/main.conf", "once 1\none 1 blk c { }\nloose { inner { } }\n");
+    const auto seen = sunk_keywords(files, reuse);
+    cr_assert(seen == (std::vector<std::string>{"once", "one", "blk", "loose"}));
+    cr_assert(reuse.offers == std::vector<std::string>{"3:1 loose { inner { } }"});
+}
+
+Test(config_reuse, statements_of_included_files_are_offered_in_their_file) {
+    FakeFiles files({{"/r/main.conf", "include /r/x.conf\n"},
+                     {"/r/x.conf", "one 1\nblk x { }\n"}});
+    RecordingReuse reuse;
+    std::vector<std::string> seen;
+    parse_file("/r/main.conf", syntax_schema(), files, [&](ConfigNode&& node) {
+        seen.push_back(node.where().to_string());
+    }, &reuse);
+    cr_assert(seen == (std::vector<std::string>{"/r/x.conf:1:1", "/r/x.conf:2:1"}));
+    cr_assert(reuse.offers == std::vector<std::string>{"2:1 blk x { }"});
+}
+
+Test(config_reuse, a_known_length_is_offered_first_then_the_real_text) {
+    const std::string block = "blk a {\n one 1\n}";
+    FakeFiles files({{"/r/main.conf", block + "\nblk b { one 2 }\n"}});
+    RecordingReuse reuse;
+    reuse.known = {block};
+    reuse.lengths = {{1, block.size()}, {4, 5}};  // line 4: "blk b" is no block's end
+    std::vector<std::string> places;
+    cr_assert(sunk_keywords(files, reuse, &places) == std::vector<std::string>{"blk"});
+    cr_assert(places == std::vector<std::string>{"/r/main.conf:4:1"});
+    cr_assert(reuse.offers == (std::vector<std::string>{"1:1 " + block, "4:1 blk b { one 2 }"}));
+    // The block grew: the old length is offered if it ends in a brace, and
+    // refused; then the whole text.
+    const std::string grown = "blk a {\n one 1\n one 3\n}";
+    files.add("/r/main.conf", grown + "\n");
+    reuse.offers.clear();
+    reuse.lengths = {{1, block.size()}};
+    cr_assert(sunk_keywords(files, reuse) == std::vector<std::string>{"blk"});
+    cr_assert(reuse.offers == std::vector<std::string>{"1:1 " + grown});
+    files.add("/r/main.conf", "loose {\n x { }\n}\n");
+    reuse.offers.clear();
+    reuse.lengths = {{1, std::string("loose {\n x { }").size()}};
+    cr_assert(sunk_keywords(files, reuse) == std::vector<std::string>{"loose"});
+    cr_assert(reuse.offers ==
+              (std::vector<std::string>{"1:1 loose {\n x { }", "1:1 loose {\n x { }\n}"}));
+    // What follows the brace on its line is checked as the lexer would.
+    files.add("/r/main.conf", block + " " + std::string(5000, 'x') + "\n");
+    reuse.offers.clear();
+    reuse.lengths = {{1, block.size()}};
+    EXPECT_STR(error_of([&] { sunk_keywords(files, reuse); }), "/r/main.conf:3:4097: line too long");
+    cr_assert(reuse.offers.empty());
 }

@@ -181,3 +181,86 @@ Test(daemon_configs, ipvsd_real_server_without_port_takes_the_virtual_servers) {
     cr_expect_eq(config.virtual_servers[0].real_servers[0].port, 443);
     cr_expect_eq(config.virtual_servers[0].real_servers[0].weight, 2);
 }
+
+namespace {
+
+// Every virtual and real server with its place and weight, one line each.
+std::string ipvsd_outline(const ipvsd::IpvsdConfig& config) {
+    std::string text;
+    for (const auto& server : config.virtual_servers) {
+        text += server.label() + " " + server.scheduler + " at " + server.where.to_string() + "\n";
+        for (const auto& real : server.real_servers)
+            text += "  " + real.label() + " weight " + std::to_string(real.weight) + " at " +
+                    real.where.to_string() + "\n";
+    }
+    return text;
+}
+
+const char* const reload_text =
+    "virtual_server 192.0.2.1 80 {\n real_server 203.0.113.1 80 { weight 1 }\n}\n"
+    "virtual_server 192.0.2.2 80 {\n real_server 203.0.113.2 80 { weight 2 }\n"
+    " real_server 203.0.113.3 80 { weight 3 }\n}\n"
+    "include /more.conf\n";
+const char* const more_text = "virtual_server 192.0.2.3 53 {\n protocol UDP\n"
+                              " real_server 203.0.113.4 53\n}\n";
+
+}  // namespace
+
+// A reload takes unchanged blocks over and reads the rest: the result is what
+// reading the new file afresh gives, places included.
+Test(daemon_configs, ipvsd_reload_equals_a_fresh_read) {
+    config::FakeFiles files{{"/t.conf", reload_text}, {"/more.conf", more_text}};
+    ipvsd::IpvsdConfig running = ipvsd::load_ipvsd_config("/t.conf", files);
+    const std::vector<std::string> changes[] = {
+        // one weight; a line above every block (all move); an included file
+        {"/t.conf", std::string(reload_text).replace(std::string(reload_text).find("weight 2"), 8, "weight 7")},
+        {"/t.conf", std::string("# moved\n") + reload_text},
+        {"/more.conf", std::string(more_text).replace(std::string(more_text).find(" 53\n}"), 5, " 53 { weight 9 }\n}")},
+    };
+    for (const auto& change : changes) {
+        files.add(change[0], change[1]);
+        ipvsd::IpvsdConfig fresh = ipvsd::load_ipvsd_config("/t.conf", files);
+        ipvsd::IpvsdConfig reloaded = ipvsd::reload_ipvsd_config("/t.conf", files, running);
+        const std::string expected = ipvsd_outline(fresh);
+        EXPECT_TEXT(ipvsd_outline(reloaded), expected.c_str());
+        running = std::move(reloaded);
+    }
+    // After the weight change, the first block was taken over, not read: its
+    // real servers moved out of the configuration it came from.
+    files.add("/t.conf", reload_text);
+    running = ipvsd::load_ipvsd_config("/t.conf", files);
+    files.add("/t.conf", changes[0][1]);
+    const ipvsd::IpvsdConfig reloaded = ipvsd::reload_ipvsd_config("/t.conf", files, running);
+    cr_expect(running.virtual_servers[0].real_servers.empty());
+    cr_expect_eq(running.virtual_servers[1].real_servers.size(), 2u);
+    cr_expect_eq(reloaded.virtual_servers[0].real_servers.size(), 1u);
+    cr_expect_eq(reloaded.virtual_servers[1].real_servers[0].weight, 7);
+}
+
+// A refused file leaves the running configuration whole, with the error a
+// fresh read gives.
+Test(daemon_configs, ipvsd_refused_reload_gives_the_real_servers_back) {
+    config::FakeFiles files{{"/t.conf", reload_text}, {"/more.conf", more_text}};
+    ipvsd::IpvsdConfig running = ipvsd::load_ipvsd_config("/t.conf", files);
+    const std::string before = ipvsd_outline(running);
+    for (const std::string& broken :
+         {std::string(reload_text) + "virtual_server 192.0.2.1 80 {\n}\n",  // after blocks taken over
+          std::string(reload_text) + "virtual_server 192.0.2.9 80 {\n weight x\n}\n",
+          std::string(reload_text) + "virtual_server group nowhere {\n}\n"}) {
+        files.add("/t.conf", broken);
+        auto error_from = [&](auto load) {
+            try {
+                load();
+            } catch (const config::ConfigError& error) {
+                return std::string(error.what());
+            }
+            return std::string("(no error)");
+        };
+        const std::string expected =
+            error_from([&] { ipvsd::load_ipvsd_config("/t.conf", files); });
+        cr_expect_neq(expected, "(no error)");
+        EXPECT_TEXT(error_from([&] { ipvsd::reload_ipvsd_config("/t.conf", files, running); }),
+                    expected.c_str());
+        EXPECT_TEXT(ipvsd_outline(running), before.c_str());
+    }
+}

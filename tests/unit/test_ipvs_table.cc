@@ -63,6 +63,9 @@ Test(ipvs_table, ipv4_address_parses_into_the_first_four_bytes) {
     const std::array<std::uint8_t, 16> expected{192, 0, 2, 1};
     cr_assert(a.bytes == expected, "the 12 bytes after an IPv4 address must be zero");
     EXPECT_STR(a.to_string(), "192.0.2.1");
+    // Every width of a byte, as inet_ntop writes them.
+    for (const char* text : {"0.0.0.0", "255.255.255.255", "10.100.9.199", "203.0.113.20"})
+        EXPECT_STR(address(text).to_string(), text);
 }
 
 Test(ipvs_table, ipv6_address_parses_and_prints_canonically) {
@@ -97,6 +100,12 @@ Test(ipvs_table, addresses_compare_by_family_then_bytes) {
     cr_assert(address("192.0.2.9") < address("192.0.2.10"), "byte-wise, not text order");
     cr_assert(address("203.0.113.1") < address("2001:db8::1"), "IPv4 before IPv6");
     cr_assert(address("192.0.2.1") != address("::ffff:192.0.2.1"));
+    // Each byte counts, in both halves, as memcmp ordered them.
+    cr_assert(address("2001:db8::1") < address("2001:db8::100"));
+    cr_assert(address("2001:db8::ff00") < address("2001:db8::1:0"));
+    cr_assert(address("2001:db8:ffff:ffff::") < address("2001:db9::"));
+    cr_assert(address("255.0.0.0") > address("254.255.255.255"));
+    cr_assert((address("2001:db8::1") <=> address("2001:db8::1")) == 0);
     Address default_address;
     cr_assert(default_address == Address{}, "the default is IPv4 0.0.0.0");
     EXPECT_STR(default_address.to_string(), "0.0.0.0");
