@@ -30,14 +30,18 @@ hand_made=$(foreign)
 
 first_101="TCP 192.0.2.101:80 rr
   -> 203.0.113.11:8080 Masq 1 0 0"
-both() {
-  ipvsd_config <<'EOF'
+vs_100() {
+  cat <<'EOF'
 virtual_server 192.0.2.100 80 {
     lb_algo wrr
     lb_kind NAT
     real_server 203.0.113.11 8080 { weight 3 }
     real_server 203.0.113.12 8080 { weight 1 }
 }
+EOF
+}
+vs_101() {
+  cat <<'EOF'
 virtual_server 192.0.2.101 80 {
     lb_algo rr
     lb_kind NAT
@@ -45,6 +49,7 @@ virtual_server 192.0.2.101 80 {
 }
 EOF
 }
+both() { { vs_100; vs_101; } | ipvsd_config; }
 
 # ---------------------------------------------------------------- first start
 both
@@ -78,13 +83,7 @@ ok "restart with nothing changed: 0 operations, the list not rewritten"
 
 # ---------------------------------------------------------------- stopped, one service removed, started
 ipvsd_stop
-ipvsd_config <<'EOF'
-virtual_server 192.0.2.101 80 {
-    lb_algo rr
-    lb_kind NAT
-    real_server 203.0.113.11 8080 { weight 1 }
-}
-EOF
+vs_101 | ipvsd_config
 ipvsd_start
 wait_for '[[ -z $(ipvsadm_list -t 192.0.2.100:80 2>/dev/null) ]]' 5 ||
   fail "192.0.2.100:80, removed from ipvsd.conf while ipvsd was stopped, is still there: $(ipvsadm_list -t 192.0.2.100:80)"
@@ -138,14 +137,7 @@ wait_for 'list_is "hakeep-ipvsd-owned-services 1
 TCP 192.0.2.100 80
 TCP 192.0.2.101 80"' 5 || fail "the reload adding 192.0.2.100:80 did not list it: $(cat "$LIST")"
 [[ -n $(ipvsadm_list -t 192.0.2.100:80) ]] || fail "the reload did not add 192.0.2.100:80"
-ipvsd_config <<'EOF'
-virtual_server 192.0.2.100 80 {
-    lb_algo wrr
-    lb_kind NAT
-    real_server 203.0.113.11 8080 { weight 3 }
-    real_server 203.0.113.12 8080 { weight 1 }
-}
-EOF
+vs_100 | ipvsd_config
 hactl reload ipvsd >/dev/null || fail "hactl reload ipvsd failed"
 wait_for 'list_is "hakeep-ipvsd-owned-services 1
 TCP 192.0.2.100 80"' 5 || fail "the reload removing 192.0.2.101:80 did not unlist it: $(cat "$LIST")"
