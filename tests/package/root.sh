@@ -3,6 +3,7 @@
 # the package with dpkg -i (tests/package/t_chroot.sh uses it).
 #
 #   tests/package/root.sh DIR [PACKAGE...]
+#   tests/package/root.sh --base-only    (only fill the base layer's cache)
 #
 # DIR must not exist; it becomes a minbase Debian 12 root (debootstrap
 # --variant=minbase) with the PACKAGEs (apt-get satisfy syntax: "a (>= 1) | b")
@@ -22,7 +23,9 @@ prog=tests/package/root.sh
 dir=$1; shift
 cache=${HK_DEBOOTSTRAP_CACHE:-/var/cache/hakeep-debootstrap}
 suite=bookworm
-[[ ! -e $dir ]] || { echo "$prog: $dir exists" >&2; exit 2; }
+base_only=0
+[[ $dir != --base-only ]] || base_only=1
+((base_only)) || [[ ! -e $dir ]] || { echo "$prog: $dir exists" >&2; exit 2; }
 for need in debootstrap unshare tar sha256sum; do
   command -v "$need" >/dev/null || { echo "$prog: $need is missing; run 'make deps'" >&2; exit 2; }
 done
@@ -67,6 +70,8 @@ if [[ ! -s $cache/base.tar ]]; then
   mv "$tmp/base.tar" "$cache/base.tar"
   rm -rf --one-file-system "$tmp/root"
 fi
+
+((base_only == 0)) || exit 0
 
 want=$(printf '%s\n' "$@" | sort -u | grep . || true)
 key=$(printf '%s\n' "$want" | sha256sum | cut -c1-16)
