@@ -75,16 +75,14 @@ std::string Checkd::script_account() const {
 
 void Checkd::open_privileged(DaemonContext& context) {
     // Forked now, as root and before the supervisor's sandbox: see launcher.h.
-    daemon_account_ = context.options.user.value_or(context.spec.default_user);
+    daemon_account_ = context.account.name;
     const LogSettings log{context.options.use_syslog, context.options.verbose};
-    std::optional<sandbox::Account> own = sandbox::lookup_account(daemon_account_);
-    if (!own) throw std::runtime_error("no account " + daemon_account_);
     // A launcher needs nothing of the configuration: it drops its copy.
     const auto forget_config = [this] {
         config_ = CheckdConfig{};
         notify_ = VrrpNotifyConfig{};
     };
-    launchers_.emplace_back(Launcher::start(LaunchSettings{*own, context.options.seccomp_log, log}, forget_config),
+    launchers_.emplace_back(Launcher::start(LaunchSettings{context.account, context.options.seccomp_log, log}, forget_config),
                             true);
     std::set<std::string> accounts{script_account()};
     for (const CheckConfig& check : config_.checks)

@@ -204,7 +204,7 @@ int run_daemon(const DaemonSpec& spec, Daemon& daemon, int argc, char** argv) {
                                                  socket_mode, account->uid, socket_group);
         ipc::Server server(loop, std::move(listening), accounts, spec.name);
         std::vector<std::unique_ptr<ipc::PeerLink>> peers;
-        DaemonContext context{spec, options, loop, server, peers};
+        DaemonContext context{spec, options, *account, loop, server, peers};
         daemon.open_privileged(context);
 
         // Handlers and signals first: signalfd is not in the allow-list.

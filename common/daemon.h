@@ -64,6 +64,9 @@ public:
 struct DaemonContext {
     const DaemonSpec& spec;
     const DaemonOptions& options;
+    // The account the daemon becomes (--user, else its default), resolved
+    // once before step 2: open_privileged gives what it makes to it.
+    const sandbox::Account& account;
     EventLoop& loop;
     ipc::Server& server;
     std::vector<std::unique_ptr<ipc::PeerLink>>& peers;

@@ -69,13 +69,11 @@ void Ipvsd::open_privileged(DaemonContext& context) {
     // of socket (AF_NETLINK, NETLINK_GENERIC), which ipvsd's list allows.
     connect_kernel();
     // The state file's directory belongs to the account ipvsd becomes.
-    const auto account =
-        sandbox::lookup_account(context.options.user.value_or(context.spec.default_user));
     const bool root = ::geteuid() == 0;
     try {
         use_owned_file(OwnedServicesFile::open(context.options.socket_dir,
-                                               root && account ? account->uid : ::geteuid(),
-                                               root && account ? account->gid : ::getegid()));
+                                               root ? context.account.uid : ::geteuid(),
+                                               root ? context.account.gid : ::getegid()));
     } catch (const std::runtime_error& error) {
         HK_LOG_ERROR("%s: services removed from ipvsd.conf while ipvsd is not running will stay "
                      "in the kernel",
