@@ -27,18 +27,12 @@ if [[ ${HK_BENCH_IN_GUEST:-} != 1 ]]; then
   prog=${0##*/}
   (($# == 1)) || { echo "usage: $0 BINDIR" >&2; exit 2; }
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-  bin=$(realpath -m -- "$1")
-  for need in "$bin/checkd" "$bin/hactl" /usr/sbin/keepalived /usr/bin/python3 /usr/bin/linux.uml; do
-    [[ -x $need ]] || { echo "$prog: $need missing (make all; make deps)" >&2; exit 2; }
-  done
-  case $bin/ in
-    /tmp/*|/run/*|/var/tmp/*) echo "$prog: $bin is hidden in the guest (tmpfs there); build elsewhere" >&2; exit 2 ;;
-  esac
+  . "$here/uml_bench_host.sh"
+  uml_bench_bindir "$prog" "$1" checkd hactl /usr/sbin/keepalived /usr/bin/python3 /usr/bin/linux.uml
   export HK_BENCH_IN_GUEST=1 HK_BENCH_BIN=$bin HK_BENCH_DIR=$here
   export HK_BENCH_SIZES=${HK_BENCH_SIZES:-1000 2000}
   export HK_BENCH_SECONDS=${HK_BENCH_SECONDS:-30} HK_BENCH_WARMUP=${HK_BENCH_WARMUP:-5}
-  echo "checkers_uml: booting a UML guest (up to ${HK_BENCH_TIMEOUT:-600} s); host load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  exec "$here/../uml/uml-run" --timeout "${HK_BENCH_TIMEOUT:-600}" --mem 1G "$here/${BASH_SOURCE[0]##*/}"
+  uml_bench_boot "$prog" "$here/${BASH_SOURCE[0]##*/}" "${HK_BENCH_TIMEOUT:-600}" 1G
 fi
 
 # ===================================================================== guest
